@@ -1,0 +1,33 @@
+# Layanan Desa over Telegram. `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+
+.PHONY: help install run test test-fast lint clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## create .venv with the pinned dependencies
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+run: install ## the whole system on the embedded defaults (SQLite, a private RabbitMQ, the simulator)
+	$(PY) -m tools.run
+
+test: install ## the whole test suite (starts its own RabbitMQ and MariaDB)
+	$(PY) -m pytest
+
+test-fast: install ## unit tests only
+	$(PY) -m pytest tests/unit
+
+lint: install ## ruff
+	$(VENV)/bin/ruff check .
+
+clean: ## remove .run/ (the demo data, logs and broker state)
+	rm -rf .run

@@ -1,0 +1,84 @@
+"""One frozen Settings, read from the environment once at start and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_PROGRAM_ALIASES = "PKH=PKH;BPNT=BPNT,BPNT/SEMBAKO,SEMBAKO;KIS=KIS,JAMKESMAS,JKN-KIS,PBI,PBI-JK"
+
+
+def parse_program_aliases(spec: str) -> dict[str, tuple[str, ...]]:
+    """Parse `PKH=PKH;KIS=KIS,JAMKESMAS` into {"PKH": ("PKH",), "KIS": ("KIS", "JAMKESMAS")}."""
+    aliases: dict[str, tuple[str, ...]] = {}
+    for part in spec.split(";"):
+        service, _, names = part.partition("=")
+        service = service.strip().upper()
+        if not service:
+            continue
+        aliases[service] = tuple(n.strip().upper() for n in names.split(",") if n.strip())
+    return aliases
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a service needs to know about its surroundings."""
+
+    rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    database_url: str = "sqlite:///siades.db"
+    telegram_bot_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_webhook_secret: str = ""
+    gateway_bind: str = "127.0.0.1:8000"
+    gateway_workers: int = 2
+    max_body_bytes: int = 256 * 1024
+    prefetch: int = 20
+    retry_delay_ms: int = 2000
+    max_retries: int = 5
+    delivery_limit: int = 10
+    registration_max_failures: int = 5
+    registration_window_hours: int = 24
+    program_aliases: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: parse_program_aliases(DEFAULT_PROGRAM_ALIASES)
+    )
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build Settings from environment variables, falling back to the defaults above."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+
+        def get(name: str, default):
+            raw = env.get(name)
+            if raw is None or raw == "":
+                return default
+            return type(default)(raw)
+
+        return cls(
+            rabbitmq_url=get("RABBITMQ_URL", defaults.rabbitmq_url),
+            database_url=get("DATABASE_URL", defaults.database_url),
+            telegram_bot_token=get("TELEGRAM_BOT_TOKEN", defaults.telegram_bot_token),
+            telegram_api_url=get("TELEGRAM_API_URL", defaults.telegram_api_url).rstrip("/"),
+            telegram_webhook_secret=get(
+                "TELEGRAM_WEBHOOK_SECRET", defaults.telegram_webhook_secret
+            ),
+            gateway_bind=get("GATEWAY_BIND", defaults.gateway_bind),
+            gateway_workers=get("GATEWAY_WORKERS", defaults.gateway_workers),
+            max_body_bytes=get("MAX_BODY_BYTES", defaults.max_body_bytes),
+            prefetch=get("PREFETCH", defaults.prefetch),
+            retry_delay_ms=get("RETRY_DELAY_MS", defaults.retry_delay_ms),
+            max_retries=get("MAX_RETRIES", defaults.max_retries),
+            delivery_limit=get("DELIVERY_LIMIT", defaults.delivery_limit),
+            registration_max_failures=get(
+                "REGISTRATION_MAX_FAILURES", defaults.registration_max_failures
+            ),
+            registration_window_hours=get(
+                "REGISTRATION_WINDOW_HOURS", defaults.registration_window_hours
+            ),
+            program_aliases=parse_program_aliases(
+                env.get("PROGRAM_ALIASES") or DEFAULT_PROGRAM_ALIASES
+            ),
+            log_level=get("LOG_LEVEL", defaults.log_level),
+        )

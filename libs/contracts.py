@@ -1,0 +1,140 @@
+"""The messages between services: small frozen records, encoded and decoded in one place.
+
+A `Command` travels from the gateway to a worker (exchange `siades.commands`);
+an `Outgoing` travels from a worker to the notifier (exchange `siades.outbox`).
+Anything that does not match raises `DecodeError`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
+
+from libs.errors import DecodeError
+
+MAX_TEXT = 4096
+
+
+def command_message_id(update_id: int) -> str:
+    """The message id of the command made from Telegram update `update_id`."""
+    return f"tg-{update_id}"
+
+
+@dataclass(frozen=True)
+class Command:
+    """What a resident asked for, parsed from one Telegram update."""
+
+    message_id: str
+    update_id: int
+    service: str
+    action: str
+    chat_id: int
+    user_id: int
+    args: tuple[str, ...] = ()
+    text: str = ""
+    first_name: str = ""
+    language: str | None = None
+    callback_query_id: str | None = None
+    sent_at: int = 0
+
+    @property
+    def routing_key(self) -> str:
+        """Where the command goes: `<service>.<action>`."""
+        return f"{self.service}.{self.action}"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One Bot API call the notifier should make on a worker's behalf."""
+
+    message_id: str
+    chat_id: int
+    text: str
+    method: str = "sendMessage"
+    parse_mode: str | None = "HTML"
+    reply_markup: dict[str, Any] | None = None
+    document: dict[str, Any] | None = None
+    correlation_id: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class CommandSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # a newer sender may add fields
+
+    message_id = fields.String(required=True, validate=validate.Length(1, 80))
+    update_id = fields.Integer(required=True, strict=True)
+    service = fields.String(required=True, validate=validate.OneOf(["data", "letter"]))
+    action = fields.String(required=True, validate=validate.Length(1, 32))
+    chat_id = fields.Integer(required=True, strict=True)
+    user_id = fields.Integer(required=True, strict=True)
+    args = fields.List(fields.String(validate=validate.Length(max=MAX_TEXT)), load_default=())
+    text = fields.String(load_default="", validate=validate.Length(max=MAX_TEXT))
+    first_name = fields.String(load_default="")
+    language = fields.String(load_default=None, allow_none=True)
+    callback_query_id = fields.String(load_default=None, allow_none=True)
+    sent_at = fields.Integer(load_default=0)
+
+    @post_load
+    def make(self, data, **kwargs) -> Command:
+        data["args"] = tuple(data["args"])
+        return Command(**data)
+
+
+class OutgoingSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    message_id = fields.String(required=True, validate=validate.Length(1, 100))
+    chat_id = fields.Integer(required=True, strict=True)
+    text = fields.String(required=True)
+    method = fields.String(
+        load_default="sendMessage", validate=validate.OneOf(["sendMessage", "sendDocument"])
+    )
+    parse_mode = fields.String(load_default="HTML", allow_none=True)
+    reply_markup = fields.Dict(load_default=None, allow_none=True)
+    document = fields.Dict(load_default=None, allow_none=True)
+    correlation_id = fields.String(load_default="")
+    extra = fields.Dict(load_default=dict)
+
+    @post_load
+    def make(self, data, **kwargs) -> Outgoing:
+        return Outgoing(**data)
+
+
+_command_schema = CommandSchema()
+_outgoing_schema = OutgoingSchema()
+
+
+def encode(message: Command | Outgoing) -> bytes:
+    """JSON bytes of a message."""
+    data = asdict(message)
+    if isinstance(message, Command):
+        data["args"] = list(message.args)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _load(schema: Schema, body: bytes | str):
+    try:
+        raw = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DecodeError(f"not JSON: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise DecodeError("not a JSON object")
+    try:
+        return schema.load(raw)
+    except ValidationError as exc:
+        raise DecodeError(f"does not match {type(schema).__name__}: {exc.messages}") from exc
+
+
+def decode_command(body: bytes | str) -> Command:
+    """A Command from JSON bytes, or DecodeError."""
+    return _load(_command_schema, body)
+
+
+def decode_outgoing(body: bytes | str) -> Outgoing:
+    """An Outgoing from JSON bytes, or DecodeError."""
+    return _load(_outgoing_schema, body)

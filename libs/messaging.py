@@ -1,0 +1,243 @@
+"""Publishing with confirms, and the one consumer loop with the whole ack policy.
+
+Ack policy (`Consumer._on_message`), in one place:
+    handler returns            -> ack
+    DecodeError/PermanentError -> reject without requeue: the queue dead-letters it to `<q>.dead`
+    TransientError, or a bug   -> copy to `siades.retry` (back in `<q>` after the delay), ack;
+                                  after `max_retries` copies, reject to `<q>.dead`
+A worker killed mid-message never acks: the broker redelivers, and the quorum queue's
+delivery limit parks a message that keeps killing its consumer.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+
+import pika
+from pika.exceptions import AMQPChannelError, AMQPConnectionError, NackError, UnroutableError
+
+from libs import topology
+from libs.config import Settings
+from libs.errors import PermanentError, TransientError
+
+log = logging.getLogger(__name__)
+
+RETRIES_HEADER = "x-retries"
+ERROR_HEADER = "x-last-error"
+BROKER_ERRORS = (AMQPConnectionError, AMQPChannelError, ConnectionError, OSError)
+
+
+def connection_parameters(url: str, *, heartbeat: int = 30) -> pika.URLParameters:
+    """Parameters for `url` with timeouts, so a dead or blocked broker is noticed."""
+    params = pika.URLParameters(url)
+    params.heartbeat = heartbeat
+    params.blocked_connection_timeout = 30
+    params.socket_timeout = 5
+    params.stack_timeout = 10
+    params.connection_attempts = 1
+    return params
+
+
+def persistent(message_id: str, headers: dict | None = None) -> pika.BasicProperties:
+    """Properties of a persistent JSON message."""
+    return pika.BasicProperties(
+        content_type="application/json",
+        delivery_mode=pika.DeliveryMode.Persistent,
+        message_id=message_id,
+        timestamp=int(time.time()),
+        headers=headers or {},
+    )
+
+
+def publish_confirmed(channel, exchange: str, routing_key: str, body: bytes, properties) -> None:
+    """Publish on a confirm-mode channel; raise PermanentError if unroutable, Transient if nacked."""
+    try:
+        channel.basic_publish(exchange, routing_key, body, properties, mandatory=True)
+    except UnroutableError as exc:
+        raise PermanentError(f"no queue bound for {exchange}/{routing_key}") from exc
+    except NackError as exc:
+        raise TransientError(f"broker refused {exchange}/{routing_key}") from exc
+
+
+class Publisher:
+    """A lazily connected, confirming publisher: one per process, made after fork."""
+
+    def __init__(self, settings: Settings, *, declare: bool = True):
+        self._settings = settings
+        self._declare = declare
+        self._pid: int | None = None
+        self._connection = None
+        self._channel = None
+        self._lock = threading.Lock()
+
+    def publish(self, exchange: str, routing_key: str, body: bytes, message_id: str) -> None:
+        """Publish persistently and wait for the broker's confirm; retry once on a stale link."""
+        with self._lock:
+            for attempt in (1, 2):
+                try:
+                    channel = self._ensure_channel()
+                    publish_confirmed(
+                        channel, exchange, routing_key, body, persistent(message_id)
+                    )
+                    return
+                except BROKER_ERRORS as exc:
+                    self._forget()
+                    if attempt == 2:
+                        raise TransientError(f"broker unreachable: {exc!r}") from exc
+                    log.info("publisher connection went stale (%r), reconnecting", exc)
+
+    def is_reachable(self) -> bool:
+        """Whether a connection to the broker is open or can be opened now."""
+        with self._lock:
+            try:
+                self._ensure_channel()
+                self._connection.process_data_events(time_limit=0)
+                return True
+            except BROKER_ERRORS:
+                self._forget()
+                return False
+
+    def close(self) -> None:
+        """Close this process's connection, if it has one."""
+        with self._lock:
+            if self._connection is not None and self._pid == os.getpid():
+                try:
+                    self._connection.close()
+                except BROKER_ERRORS:
+                    pass
+            self._forget()
+
+    def _ensure_channel(self):
+        if self._pid != os.getpid():
+            # A connection inherited across fork belongs to the parent: never touch it.
+            self._connection = self._channel = None
+            self._pid = os.getpid()
+        if self._channel is None or not self._channel.is_open:
+            if self._connection is None or not self._connection.is_open:
+                params = connection_parameters(self._settings.rabbitmq_url)
+                self._connection = pika.BlockingConnection(params)
+            self._channel = self._connection.channel()
+            self._channel.confirm_delivery()
+            if self._declare:
+                _declare(self._channel, self._settings)
+        return self._channel
+
+    def _forget(self) -> None:
+        self._connection = None
+        self._channel = None
+
+
+class ChannelPublisher:
+    """Publishes with confirms on a channel a consumer already holds."""
+
+    def __init__(self, channel):
+        self._channel = channel
+
+    def publish(
+        self, exchange: str, routing_key: str, body: bytes, message_id: str,
+        headers: dict | None = None,
+    ) -> None:
+        """Publish persistently and wait for the broker's confirm."""
+        properties = persistent(message_id, headers)
+        publish_confirmed(self._channel, exchange, routing_key, body, properties)
+
+
+Handler = Callable[[bytes, pika.BasicProperties, ChannelPublisher], None]
+
+
+def _declare(channel, settings: Settings) -> None:
+    topology.declare(
+        channel, delivery_limit=settings.delivery_limit, retry_delay_ms=settings.retry_delay_ms
+    )
+
+
+class Consumer:
+    """Consumes one queue with manual acks until stopped; reconnects when the broker goes."""
+
+    def __init__(self, settings: Settings, queue: str, handler: Handler):
+        self.settings = settings
+        self.queue = queue
+        self.handler = handler
+        self._stopping = threading.Event()
+
+    def stop(self, *_args) -> None:
+        """Finish the message in hand, then leave the loop."""
+        self._stopping.set()
+
+    def install_signal_handlers(self) -> None:
+        """Stop cleanly on SIGTERM and SIGINT."""
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+    def run(self) -> None:
+        """Consume until stop() is called, reconnecting with backoff on connection loss."""
+        delay = 0.5
+        while not self._stopping.is_set():
+            try:
+                self._consume()
+                delay = 0.5
+            except BROKER_ERRORS as exc:
+                log.warning("broker connection lost (%r); reconnecting in %.1fs", exc, delay)
+                self._stopping.wait(delay)
+                delay = min(delay * 2, 10.0)
+        log.info("consumer of %s stopped", self.queue)
+
+    def _consume(self) -> None:
+        connection = pika.BlockingConnection(connection_parameters(self.settings.rabbitmq_url))
+        try:
+            channel = connection.channel()
+            _declare(channel, self.settings)
+            channel.basic_qos(prefetch_count=self.settings.prefetch)
+            out_channel = connection.channel()
+            out_channel.confirm_delivery()
+            publisher = ChannelPublisher(out_channel)
+
+            def on_message(ch, method, properties, body):
+                self._on_message(ch, method, properties, body, publisher)
+
+            channel.basic_consume(self.queue, on_message, auto_ack=False)
+            log.info("consuming %s (prefetch %d)", self.queue, self.settings.prefetch)
+            while not self._stopping.is_set():
+                connection.process_data_events(time_limit=0.5)
+        finally:
+            if connection.is_open:
+                try:
+                    connection.close()
+                except BROKER_ERRORS:
+                    pass
+
+    def _on_message(self, channel, method, properties, body, publisher) -> None:
+        headers = properties.headers or {}
+        message_id = properties.message_id or "?"
+        try:
+            self.handler(body, properties, publisher)
+        except PermanentError as exc:
+            log.error("message %s rejected to %s: %s", message_id, self.queue + ".dead", exc)
+            channel.basic_reject(method.delivery_tag, requeue=False)
+            return
+        except BROKER_ERRORS:
+            raise  # the connection is gone: the broker redelivers what was not acked
+        except Exception as exc:  # noqa: BLE001 - transient or a bug: retry, then park
+            self._retry_or_park(channel, method, properties, body, headers, publisher, exc)
+            return
+        channel.basic_ack(method.delivery_tag)
+
+    def _retry_or_park(self, channel, method, properties, body, headers, publisher, exc):
+        retries = int(headers.get(RETRIES_HEADER, 0))
+        message_id = properties.message_id or "?"
+        if not isinstance(exc, TransientError):
+            log.exception("message %s failed unexpectedly", message_id, exc_info=exc)
+        if retries >= self.settings.max_retries:
+            log.error("message %s failed %d times, parked: %s", message_id, retries + 1, exc)
+            channel.basic_reject(method.delivery_tag, requeue=False)
+            return
+        log.warning("message %s failed (%s); retry %d in %d ms",
+                    message_id, exc, retries + 1, self.settings.retry_delay_ms)
+        retry_headers = dict(headers, **{RETRIES_HEADER: retries + 1, ERROR_HEADER: str(exc)[:200]})
+        publisher.publish(topology.RETRY_EXCHANGE, self.queue, body, message_id, retry_headers)
+        channel.basic_ack(method.delivery_tag)

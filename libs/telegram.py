@@ -1,0 +1,120 @@
+"""Telegram Bot API client: one requests.Session, explicit timeouts, errors mapped to ours.
+
+    2xx with ok=true   -> the result
+    400                -> BadRequest (permanent: the same call fails the same way)
+    403                -> Forbidden (permanent: the resident blocked the bot)
+    429                -> RateLimited (transient, with Telegram's retry_after)
+    5xx, 401, 404, network errors, timeouts -> TransientError
+The token is part of every URL, so no URL and no requests exception text is ever logged or
+raised: errors carry the method name and Telegram's description only.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import requests
+
+from libs.errors import PermanentError, TransientError
+
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 30
+
+
+class BadRequest(PermanentError):
+    """Telegram rejected the call itself (400)."""
+
+
+class Forbidden(PermanentError):
+    """The bot may not write to this chat (403): blocked, or the user is gone."""
+
+
+class RateLimited(TransientError):
+    """Too many requests (429); wait `retry_after` seconds."""
+
+
+def escape(text: object) -> str:
+    """Text made safe to put inside a parse_mode=HTML message."""
+    return html.escape(str(text), quote=False)
+
+
+class TelegramClient:
+    """Calls `{api_url}/bot{token}/{method}`."""
+
+    def __init__(self, api_url: str, token: str, session: requests.Session | None = None):
+        self._base = f"{api_url.rstrip('/')}/bot{token}/"
+        self._session = session or requests.Session()
+
+    def call(
+        self,
+        method: str,
+        params: dict[str, Any] | None = None,
+        files: dict[str, tuple] | None = None,
+        read_timeout: float = READ_TIMEOUT,
+    ) -> Any:
+        """Call a Bot API method and return its result, or raise one of the errors above."""
+        timeout = (CONNECT_TIMEOUT, read_timeout)
+        try:
+            if files:
+                data = {k: _form_value(v) for k, v in (params or {}).items() if v is not None}
+                response = self._session.post(
+                    self._base + method, data=data, files=files, timeout=timeout
+                )
+            else:
+                body = {k: v for k, v in (params or {}).items() if v is not None}
+                response = self._session.post(self._base + method, json=body, timeout=timeout)
+        except requests.Timeout as exc:
+            raise TransientError(f"{method}: Telegram did not answer in time") from None
+        except requests.RequestException as exc:
+            raise TransientError(f"{method}: cannot reach Telegram ({type(exc).__name__})") from None
+        return _result(method, response)
+
+    def send_message(
+        self, chat_id: int, text: str, parse_mode: str | None = "HTML",
+        reply_markup: dict | None = None,
+    ) -> dict:
+        """sendMessage; returns the sent Message."""
+        return self.call("sendMessage", {
+            "chat_id": chat_id, "text": text, "parse_mode": parse_mode,
+            "reply_markup": reply_markup,
+        })
+
+    def send_document(
+        self, chat_id: int, filename: str, content: bytes, caption: str | None = None,
+        parse_mode: str | None = "HTML", reply_markup: dict | None = None,
+    ) -> dict:
+        """sendDocument with an uploaded file; returns the sent Message."""
+        params = {"chat_id": chat_id, "caption": caption, "parse_mode": parse_mode,
+                  "reply_markup": reply_markup}
+        return self.call("sendDocument", params, files={"document": (filename, content)})
+
+    def get_updates(self, offset: int | None, timeout: int = 25) -> list[dict]:
+        """getUpdates (long polling); confirms every update before `offset`."""
+        params = {"offset": offset, "timeout": timeout, "allowed_updates": ["message",
+                                                                           "callback_query"]}
+        return self.call("getUpdates", params, read_timeout=timeout + 10)
+
+
+def _form_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _result(method: str, response: requests.Response) -> Any:
+    try:
+        payload = response.json()
+    except ValueError:
+        payload = {}
+    if response.status_code == 200 and payload.get("ok"):
+        return payload.get("result")
+    description = f"{method}: {response.status_code} {payload.get('description', '')}".strip()
+    status = response.status_code
+    if status == 429:
+        retry_after = (payload.get("parameters") or {}).get("retry_after", 1)
+        raise RateLimited(description, retry_after=float(retry_after))
+    if status == 400:
+        raise BadRequest(description)
+    if status == 403:
+        raise Forbidden(description)
+    raise TransientError(description)

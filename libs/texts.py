@@ -1,0 +1,146 @@
+"""Every sentence a resident reads, in one place (Bahasa Indonesia, Telegram HTML).
+
+Values that come from residents or the registry are escaped by the caller with
+`libs.telegram.escape` before they are put in; these templates hold only trusted markup.
+"""
+
+MAIN_MENU = {
+    "keyboard": [
+        [{"text": "Biodata"}, {"text": "Keluarga"}, {"text": "Surat"}],
+        [{"text": "PKH"}, {"text": "BPNT"}, {"text": "KIS"}],
+    ],
+    "resize_keyboard": True,
+    "is_persistent": True,
+}
+
+REGISTER_MENU = {
+    "keyboard": [[{"text": "Daftar"}]],
+    "resize_keyboard": True,
+    "is_persistent": True,
+}
+
+WELCOME_REGISTERED = (
+    "Selamat datang, <b>{name}</b>.\n"
+    "Silakan pilih layanan pada menu di bawah:\n"
+    "• <b>Biodata</b> – data diri Anda\n"
+    "• <b>Keluarga</b> – anggota keluarga dalam Kartu Keluarga\n"
+    "• <b>Surat</b> – pengajuan surat keterangan\n"
+    "• <b>PKH</b>, <b>BPNT</b>, <b>KIS</b> – kepesertaan bantuan sosial"
+)
+
+HOW_TO_REGISTER = (
+    "Untuk mendaftar, ketik:\n"
+    "<code>DAFTAR#NIK#No KK</code>\n"
+    "Contoh: <code>DAFTAR#3517090101800001#3517090101090001</code>\n"
+    "NIK dan No KK masing-masing 16 angka, seperti tertulis di KTP dan Kartu Keluarga."
+)
+
+WELCOME_UNREGISTERED = (
+    "Selamat datang di layanan Telegram <b>{village}</b>.\n"
+    "Di sini Anda dapat melihat data kependudukan Anda dan keluarga, kepesertaan bantuan "
+    "sosial, serta mengajukan surat keterangan.\n\n"
+    "Akun Telegram Anda belum terhubung dengan data penduduk. " + HOW_TO_REGISTER
+)
+
+NOT_REGISTERED = "Akun Telegram Anda belum terdaftar.\n" + HOW_TO_REGISTER
+
+REGISTER_BAD_FORMAT = (
+    "Format pendaftaran kurang tepat.\n" + HOW_TO_REGISTER
+)
+REGISTER_BAD_NIK = "NIK harus 16 angka (tertulis: {given} angka). Periksa kembali KTP Anda.\n" \
+    + HOW_TO_REGISTER
+REGISTER_BAD_KK = (
+    "No KK harus 16 angka (tertulis: {given} angka). Periksa kembali Kartu Keluarga Anda.\n"
+    + HOW_TO_REGISTER
+)
+REGISTER_SUCCESS = (
+    "Pendaftaran berhasil. Akun Telegram ini sekarang terhubung dengan data "
+    "<b>{name}</b> (NIK {nik}).\n\n" + WELCOME_REGISTERED
+)
+REGISTER_NO_MATCH = (
+    "Data tidak cocok: NIK dan No KK tersebut tidak ditemukan sebagai penduduk aktif dalam satu "
+    "Kartu Keluarga. Periksa kembali angka pada KTP dan Kartu Keluarga Anda. "
+    "Sisa kesempatan: {left} kali. Jika data sudah benar, silakan hubungi kantor desa."
+)
+REGISTER_LOCKED = (
+    "Terlalu banyak percobaan pendaftaran yang gagal. Demi keamanan data penduduk, pendaftaran "
+    "dari akun ini dikunci sampai {until} WIB. Jika Anda kesulitan, silakan datang ke kantor "
+    "desa dengan membawa KTP dan Kartu Keluarga."
+)
+ALREADY_REGISTERED_SELF = (
+    "Akun Telegram ini sudah terhubung dengan data <b>{name}</b>. Tidak perlu mendaftar lagi."
+)
+CHAT_LINKED_TO_OTHER = (
+    "Akun Telegram ini sudah terhubung dengan data penduduk lain. Satu akun Telegram hanya "
+    "untuk satu penduduk. Untuk mengubahnya, silakan hubungi kantor desa."
+)
+RESIDENT_LINKED_TO_OTHER = (
+    "Data penduduk tersebut sudah terhubung dengan akun Telegram lain. Jika itu bukan akun "
+    "Anda atau Anda berganti akun, silakan datang ke kantor desa dengan membawa KTP untuk "
+    "memindahkan pendaftaran."
+)
+
+BIODATA = (
+    "<b>Biodata Penduduk</b>\n"
+    "Nama: <b>{name}</b>\n"
+    "NIK: {nik}\n"
+    "Tempat/Tgl Lahir: {birth}\n"
+    "Jenis Kelamin: {sex}\n"
+    "Agama: {religion}\n"
+    "Status Perkawinan: {marital_status}\n"
+    "Pendidikan: {education}\n"
+    "Pekerjaan: {occupation}\n"
+    "Kewarganegaraan: {citizenship}\n"
+    "Hubungan dalam Keluarga: {family_role}\n"
+    "Alamat: {address}"
+)
+
+FAMILY = (
+    "<b>Data Keluarga</b>\n"
+    "No KK: {no_kk}\n"
+    "Alamat: {address}\n\n"
+    "<b>Anggota keluarga ({count} orang):</b>\n{members}"
+)
+FAMILY_MEMBER = "{index}. {name} – {role}, {sex}, {age}"
+FAMILY_NONE = "Data Kartu Keluarga Anda tidak ditemukan. Silakan hubungi kantor desa."
+
+PROGRAM_MEMBER = (
+    "<b>{service}</b>: Anda <b>terdaftar</b> sebagai penerima.\n{entries}"
+)
+PROGRAM_ENTRY = "• {program} – kartu {card}, periode {start} s.d. {end}{state}"
+PROGRAM_NOT_MEMBER = (
+    "<b>{service}</b>: Anda <b>tidak terdaftar</b> sebagai penerima {service} di desa ini. "
+    "Jika menurut Anda ada kekeliruan, silakan hubungi kantor desa."
+)
+PROGRAM_UNKNOWN = (
+    "Program <b>{service}</b> belum tercatat di data desa, sehingga kepesertaan belum dapat "
+    "diperiksa. Silakan tanyakan ke kantor desa."
+)
+
+UNKNOWN_COMMAND = (
+    "Maaf, perintah tidak dikenali. Pilih layanan pada menu di bawah, atau ketik "
+    "<b>Menu</b> untuk melihat daftar layanan."
+)
+UNKNOWN_COMMAND_UNREGISTERED = "Maaf, perintah tidak dikenali.\n" + NOT_REGISTERED
+
+LETTER_KINDS = (
+    "<b>Layanan Surat</b>\n"
+    "Ketik kode surat untuk melihat cara pengajuannya:\n"
+    "• <b>SKU</b> – Surat Keterangan Usaha\n"
+    "• <b>SKD</b> – Surat Keterangan Domisili\n"
+    "• <b>SKCK</b> – Surat Pengantar SKCK\n"
+    "• <b>SKBPN</b> – Surat Keterangan Belum Pernah Menikah\n"
+    "• <b>SKUM</b> – Surat Keterangan Umum"
+)
+LETTER_HOW_TO = (
+    "<b>{title}</b>\n"
+    "Untuk pengajuan surat ini ketik <code>{syntax}</code>\n"
+    "Contoh: <code>{example}</code>"
+)
+LETTER_NOT_YET = (
+    "Pengajuan surat melalui Telegram belum dibuka. Untuk sementara silakan ajukan surat "
+    "langsung di kantor desa."
+)
+
+SEX_AGE = "{years} tahun"
+UNKNOWN_VALUE = "-"

@@ -1,0 +1,63 @@
+"""What a resident typed -> (service, action, args), by DESIGN.md's table of commands."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+MAX_ARG = 1000
+
+DATA_KEYWORDS = {
+    "start": "start",
+    "menu": "start",
+    "help": "start",
+    "bantuan": "start",
+    "daftar": "register",
+    "biodata": "biodata",
+    "keluarga": "keluarga",
+    "pkh": "pkh",
+    "bpnt": "bpnt",
+    "kis": "kis",
+}
+LETTER_KEYWORDS = {"surat": "list", "status": "status", "batal": "cancel"}
+LETTER_KINDS = ("sku", "skd", "skck", "skbpn", "skum")
+
+
+class Parsed(NamedTuple):
+    service: str
+    action: str
+    args: tuple[str, ...] = ()
+
+
+UNKNOWN = Parsed("data", "unknown")
+
+
+def parse_text(text: str) -> Parsed:
+    """Route a message text: `Biodata`, `/biodata@desa_bot`, `DAFTAR#nik#kk`, `SKU#a#b#c`..."""
+    head, sep, rest = text.strip().partition("#")
+    words = head.split()
+    if not words:
+        return UNKNOWN
+    keyword = words[0].lower()
+    if keyword.startswith("/"):
+        keyword = keyword[1:].split("@", 1)[0]
+    fields = tuple(f.strip()[:MAX_ARG] for f in rest.split("#")) if sep else ()
+
+    if keyword in DATA_KEYWORDS:
+        action = DATA_KEYWORDS[keyword]
+        if action == "register" and not sep:
+            # `DAFTAR 3517... 3517...` is forgiven: spaces instead of '#'.
+            fields = tuple(w[:MAX_ARG] for w in words[1:])
+        if action != "register" and (sep or len(words) > 1) and not _is_slash(words[0]):
+            return UNKNOWN
+        return Parsed("data", action, fields if action == "register" else ())
+    if keyword in LETTER_KEYWORDS and len(words) == 1 and not sep:
+        return Parsed("letter", LETTER_KEYWORDS[keyword])
+    if keyword in LETTER_KINDS and len(words) == 1:
+        if sep:
+            return Parsed("letter", "request", (keyword.upper(), *fields))
+        return Parsed("letter", "help", (keyword.upper(),))
+    return UNKNOWN
+
+
+def _is_slash(word: str) -> bool:
+    return word.startswith("/")

@@ -1,0 +1,111 @@
+"""Telegram Update JSON -> Command, validated with marshmallow.
+
+Only the fields we use are checked (Bot API 10.1 names and types); the rest is ignored, so a
+newer Bot API adding fields changes nothing. Outcomes:
+    not an Update at all (no integer update_id)          -> InvalidUpdate (HTTP 400)
+    a kind we do not serve (edits, channels, groups...)  -> None (HTTP 200, ignored)
+    a private message or button tap                      -> a Command
+"""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields
+
+from libs.contracts import MAX_TEXT, Command, command_message_id
+from services.gateway.commands import Parsed, parse_text
+
+
+class InvalidUpdate(ValueError):
+    """The body is JSON but not a Telegram Update."""
+
+
+class _Lenient(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+class UserSchema(_Lenient):
+    id = fields.Integer(required=True, strict=True)
+    is_bot = fields.Boolean(load_default=False)
+    first_name = fields.String(load_default="")
+    language_code = fields.String(load_default=None)
+
+
+class ChatSchema(_Lenient):
+    id = fields.Integer(required=True, strict=True)
+    type = fields.String(required=True)
+
+
+class MessageSchema(_Lenient):
+    message_id = fields.Integer(required=True, strict=True)
+    date = fields.Integer(load_default=0)
+    chat = fields.Nested(ChatSchema, required=True)
+    from_ = fields.Nested(UserSchema, data_key="from", load_default=None)
+    text = fields.String(load_default=None)
+
+
+class CallbackQuerySchema(_Lenient):
+    id = fields.String(required=True)
+    from_ = fields.Nested(UserSchema, data_key="from", required=True)
+    message = fields.Nested(MessageSchema, load_default=None)
+    data = fields.String(load_default=None)
+
+
+class UpdateSchema(_Lenient):
+    update_id = fields.Integer(required=True, strict=True)
+    message = fields.Nested(MessageSchema, load_default=None)
+    callback_query = fields.Nested(CallbackQuerySchema, load_default=None)
+
+
+_update_id_only = fields.Integer(strict=True)
+_schema = UpdateSchema()
+
+
+def parse_update(raw: object) -> Command | None:
+    """A Command from an Update dict, None for kinds we ignore, InvalidUpdate for non-Updates."""
+    if not isinstance(raw, dict) or type(raw.get("update_id")) is not int:
+        raise InvalidUpdate("an Update needs an integer update_id")
+    try:
+        update = _schema.load(raw)
+    except ValidationError:
+        return None  # an Update we cannot serve: answering non-2xx would make Telegram retry
+    if update["message"] is not None:
+        return _from_message(update["update_id"], update["message"])
+    if update["callback_query"] is not None:
+        return _from_callback(update["update_id"], update["callback_query"])
+    return None
+
+
+def _from_message(update_id: int, message: dict) -> Command | None:
+    sender = message["from_"]
+    if message["chat"]["type"] != "private" or sender is None or sender["is_bot"]:
+        return None  # personal data is never answered in groups or channels
+    text = message["text"]
+    parsed = parse_text(text) if text is not None else Parsed("data", "unknown")
+    return _command(update_id, message["chat"]["id"], sender, parsed, text or "",
+                    sent_at=message["date"])
+
+
+def _from_callback(update_id: int, query: dict) -> Command | None:
+    message = query["message"]
+    if message is None or message["chat"]["type"] != "private" or query["data"] is None:
+        return None
+    parsed = parse_text(query["data"])
+    return _command(update_id, message["chat"]["id"], query["from_"], parsed, query["data"],
+                    callback_query_id=query["id"])
+
+
+def _command(update_id, chat_id, sender, parsed: Parsed, text: str, **extra) -> Command:
+    return Command(
+        message_id=command_message_id(update_id),
+        update_id=update_id,
+        service=parsed.service,
+        action=parsed.action,
+        args=parsed.args,
+        chat_id=chat_id,
+        user_id=sender["id"],
+        text=text[:MAX_TEXT],
+        first_name=(sender["first_name"] or "")[:100],
+        language=sender["language_code"],
+        **extra,
+    )

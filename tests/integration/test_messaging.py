@@ -1,0 +1,148 @@
+"""Publisher and consumer loop against a real RabbitMQ node (a fresh vhost per test)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pika
+import pytest
+import requests
+
+from libs import topology
+from libs.config import Settings
+from libs.errors import PermanentError, TransientError
+from libs.messaging import Consumer, Publisher, connection_parameters
+
+pytestmark = pytest.mark.integration
+
+
+def settings_for(url: str, **overrides) -> Settings:
+    return Settings(rabbitmq_url=url, retry_delay_ms=200, max_retries=2, **overrides)
+
+
+def get_all(url: str, queue: str, wait: float = 5.0, expect: int = 1) -> list[tuple]:
+    """Drain up to `expect` messages from `queue`, waiting up to `wait` seconds."""
+    got = []
+    connection = pika.BlockingConnection(connection_parameters(url))
+    channel = connection.channel()
+    deadline = time.monotonic() + wait
+    while len(got) < expect and time.monotonic() < deadline:
+        method, properties, body = channel.basic_get(queue, auto_ack=True)
+        if method is None:
+            time.sleep(0.05)
+            continue
+        got.append((properties, body))
+    connection.close()
+    return got
+
+
+class RunningConsumer:
+    """A Consumer running in a thread for the duration of a `with` block."""
+
+    def __init__(self, settings, queue, handler):
+        self.consumer = Consumer(settings, queue, handler)
+        self.thread = threading.Thread(target=self.consumer.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self.consumer
+
+    def __exit__(self, *exc):
+        self.consumer.stop()
+        self.thread.join(10)
+        assert not self.thread.is_alive()
+
+
+def test_publish_is_confirmed_and_routed(amqp_url):
+    publisher = Publisher(settings_for(amqp_url))
+    publisher.publish(topology.COMMANDS_EXCHANGE, "data.biodata", b'{"x":1}', "m-1")
+    [(properties, body)] = get_all(amqp_url, topology.DATA_QUEUE)
+    assert body == b'{"x":1}'
+    assert properties.message_id == "m-1"
+    assert properties.delivery_mode == 2
+    publisher.close()
+
+
+def test_unroutable_publish_is_a_permanent_error(amqp_url):
+    publisher = Publisher(settings_for(amqp_url))
+    with pytest.raises(PermanentError):
+        publisher.publish(topology.COMMANDS_EXCHANGE, "nobody.listens", b"{}", "m-2")
+    publisher.close()
+
+
+def test_broker_unreachable_is_transient():
+    publisher = Publisher(settings_for("amqp://guest:guest@127.0.0.1:1/%2F"))
+    with pytest.raises(TransientError):
+        publisher.publish(topology.COMMANDS_EXCHANGE, "data.x", b"{}", "m-3")
+    assert publisher.is_reachable() is False
+
+
+def test_publisher_reconnects_once_after_its_connection_was_closed(amqp_url, broker):
+    publisher = Publisher(settings_for(amqp_url))
+    publisher.publish(topology.COMMANDS_EXCHANGE, "data.a", b"{}", "m-4")
+    # Given the broker closes the publisher's connection (as after missed heartbeats) ...
+    api, auth = broker.api, broker.auth
+    deadline = time.monotonic() + 10
+    while not (conns := requests.get(f"{api}/connections", auth=auth, timeout=10).json()):
+        assert time.monotonic() < deadline, "connection never listed"
+        time.sleep(0.5)
+    for conn in conns:
+        requests.delete(f"{api}/connections/{conn['name']}", auth=auth, timeout=10)
+    time.sleep(0.5)
+    # ... the next publish still succeeds, over a new connection.
+    publisher.publish(topology.COMMANDS_EXCHANGE, "data.b", b"{}", "m-5")
+    assert len(get_all(amqp_url, topology.DATA_QUEUE, expect=2)) == 2
+    publisher.close()
+
+
+def test_consumer_acks_rejects_and_retries(amqp_url):
+    seen: dict[bytes, int] = {}
+
+    def handler(body, properties, publisher):
+        seen[body] = seen.get(body, 0) + 1
+        if body == b"poison":
+            raise PermanentError("malformed")
+        if body == b"flaky" and seen[body] < 2:
+            raise TransientError("try later")
+        if body == b"hopeless":
+            raise TransientError("never works")
+
+    settings = settings_for(amqp_url)
+    publisher = Publisher(settings)
+    with RunningConsumer(settings, topology.DATA_QUEUE, handler):
+        for body in (b"ok", b"poison", b"flaky", b"hopeless"):
+            publisher.publish(topology.COMMANDS_EXCHANGE, "data.x", body, body.decode())
+        dead = get_all(amqp_url, topology.dead_queue(topology.DATA_QUEUE), wait=10, expect=2)
+    publisher.close()
+
+    assert sorted(body for _, body in dead) == [b"hopeless", b"poison"]
+    assert seen[b"ok"] == 1
+    assert seen[b"poison"] == 1  # a permanent failure is never retried
+    assert seen[b"flaky"] == 2  # came back through data_service.commands.retry
+    assert seen[b"hopeless"] == 3  # the first try and max_retries=2 retries
+    hopeless = next(props for props, body in dead if body == b"hopeless")
+    assert hopeless.headers["x-retries"] == 2
+    assert "never works" in hopeless.headers["x-last-error"]
+
+
+def test_consumer_stops_on_request_and_leaves_unacked_messages_queued(amqp_url):
+    started, release = threading.Event(), threading.Event()
+
+    def slow(body, properties, publisher):
+        started.set()
+        release.wait(5)
+
+    settings = settings_for(amqp_url, prefetch=1)
+    publisher = Publisher(settings)
+    runner = RunningConsumer(settings, topology.DATA_QUEUE, slow)
+    with runner:
+        publisher.publish(topology.COMMANDS_EXCHANGE, "data.x", b"one", "one")
+        publisher.publish(topology.COMMANDS_EXCHANGE, "data.x", b"two", "two")
+        assert started.wait(5)
+        runner.consumer.stop()
+        release.set()
+    # The message in hand was finished and acked; the other one is still there.
+    remaining = get_all(amqp_url, topology.DATA_QUEUE, expect=2, wait=2)
+    assert [body for _, body in remaining] == [b"two"]
+    publisher.close()

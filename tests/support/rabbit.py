@@ -1,0 +1,51 @@
+"""A real RabbitMQ node for the test run, and a fresh virtual host per test."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from urllib.parse import quote
+
+import requests
+
+from tools.rabbitmq_node import RabbitNode
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Broker:
+    """The test run's node plus helpers to make isolated virtual hosts over the HTTP API."""
+
+    def __init__(self, node: RabbitNode):
+        self.node = node
+        self.api = f"http://127.0.0.1:{node.management_port}/api"
+        self.auth = ("guest", "guest")
+
+    def new_vhost(self) -> str:
+        """Create an empty vhost that guest may use; return its AMQP URL."""
+        name = f"test-{uuid.uuid4().hex[:10]}"
+        vhost = quote(name, safe="")
+        requests.put(f"{self.api}/vhosts/{vhost}", auth=self.auth, timeout=30).raise_for_status()
+        requests.put(
+            f"{self.api}/permissions/{vhost}/guest", auth=self.auth, timeout=30,
+            json={"configure": ".*", "write": ".*", "read": ".*"},
+        ).raise_for_status()
+        return f"amqp://guest:guest@127.0.0.1:{self.node.port}/{vhost}"
+
+    def delete_vhost(self, url: str) -> None:
+        """Drop a vhost made by new_vhost."""
+        vhost = url.rsplit("/", 1)[1]
+        requests.delete(f"{self.api}/vhosts/{vhost}", auth=self.auth, timeout=30)
+
+    def queue(self, url: str, name: str) -> dict:
+        """The management API's view of one queue (message counts and consumers)."""
+        vhost = url.rsplit("/", 1)[1]
+        response = requests.get(f"{self.api}/queues/{vhost}/{quote(name, safe='')}",
+                                auth=self.auth, timeout=30)
+        response.raise_for_status()
+        return response.json()

@@ -1,0 +1,36 @@
+"""NIK / No KK shape and masking."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from libs.identity import is_identity_number, mask, mask_in_text
+
+
+def test_mask_keeps_four_and_two():
+    assert mask("5201142005716996") == "5201**********96"
+
+
+def test_mask_hides_short_and_empty():
+    assert mask("") == "-"
+    assert mask(None) == "-"
+    assert mask("12345") == "*****"
+
+
+def test_identity_number_shape():
+    assert is_identity_number("5201142005716996")
+    assert not is_identity_number("520114200571699")
+    assert not is_identity_number("52011420057169961")
+    assert not is_identity_number("520114200571699x")
+    assert not is_identity_number("５２０１１４２００５７１６９９６")  # full-width digits
+
+
+def test_mask_in_text_masks_every_identity_number():
+    line = "DAFTAR#5201142005716996#5201140104126994 from chat 12345"
+    assert mask_in_text(line) == "DAFTAR#5201**********96#5201**********94 from chat 12345"
+
+
+@given(st.from_regex(r"[0-9]{16}", fullmatch=True))
+def test_masked_numbers_never_show_the_middle(number):
+    masked = mask(number)
+    assert masked[4:14] == "*" * 10 and len(masked) == 16
+    assert number[4:14] not in mask_in_text(f"nik={number}")

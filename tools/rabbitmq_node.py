@@ -1,0 +1,152 @@
+"""A private RabbitMQ node on loopback, its data under one directory, started without systemd.
+
+Used by `make run` and by the tests. `python -m tools.rabbitmq_node DIR` runs one in the
+foreground until SIGTERM/SIGINT; `RabbitNode(DIR, ...).start()` does the same from Python.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")
+INSTALL_HINT = "RabbitMQ is not installed: run `apt-get install rabbitmq-server` (as root)."
+
+
+class RabbitNode:
+    """One broker node: AMQP on `port`, the management console on `management_port`."""
+
+    def __init__(self, base: Path | str, port: int = 5672, management_port: int = 15672,
+                 dist_port: int | None = None, name: str = "siades"):
+        self.base = Path(base).resolve()
+        self.port = port
+        self.management_port = management_port
+        self.dist_port = dist_port or port + 20000
+        self.nodename = f"{name}-{port}@localhost"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        """AMQP URL of the default vhost for the guest user (loopback only)."""
+        return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
+
+    def env(self) -> dict[str, str]:
+        """Environment under which the server and rabbitmqctl find this node."""
+        return dict(
+            os.environ,
+            HOME=str(self.base),  # the Erlang cookie lives here
+            RABBITMQ_NODENAME=self.nodename,
+            RABBITMQ_MNESIA_BASE=str(self.base / "mnesia"),
+            RABBITMQ_LOG_BASE=str(self.base / "log"),
+            RABBITMQ_CONFIG_FILE=str(self.base / "rabbitmq"),
+            RABBITMQ_ENABLED_PLUGINS_FILE=str(self.base / "enabled_plugins"),
+            RABBITMQ_PID_FILE=str(self.base / "rabbitmq.pid"),
+            RABBITMQ_CONF_ENV_FILE=str(self.base / "rabbitmq-env.conf"),
+            RABBITMQ_DIST_PORT=str(self.dist_port),
+            ERL_EPMD_ADDRESS="127.0.0.1",
+        )
+
+    def _write_config(self) -> None:
+        self.base.mkdir(parents=True, exist_ok=True)
+        (self.base / "rabbitmq.conf").write_text(
+            f"listeners.tcp.default = 127.0.0.1:{self.port}\n"
+            f"management.tcp.ip = 127.0.0.1\n"
+            f"management.tcp.port = {self.management_port}\n"
+            "log.console = false\n"
+            "log.file.level = warning\n"
+        )
+        (self.base / "enabled_plugins").write_text("[rabbitmq_management].\n")
+        (self.base / "rabbitmq-env.conf").write_text("")
+
+    def start(self, timeout: float = 90) -> RabbitNode:
+        """Start the node and wait until it accepts connections."""
+        if not (RABBIT_BIN / "rabbitmq-server").exists():
+            raise RuntimeError(INSTALL_HINT)
+        self._write_config()
+        log = open(self.base / "server.out", "ab")
+        self.process = subprocess.Popen(
+            [str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), stdout=log,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        pid_file = self.base / "rabbitmq.pid"
+        deadline = time.monotonic() + timeout
+        while not pid_file.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"RabbitMQ did not start; see {self.base / 'server.out'}")
+            time.sleep(0.1)
+        self.ctl("wait", "--timeout", str(int(timeout)), str(pid_file))
+        return self
+
+    def ctl(self, *args: str, check: bool = True) -> str:
+        """Run rabbitmqctl against this node and return its output."""
+        result = subprocess.run(
+            [str(RABBIT_BIN / "rabbitmqctl"), "-n", self.nodename, *args], env=self.env(),
+            capture_output=True, text=True, timeout=120,
+        )
+        if check and result.returncode != 0:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {result.stderr or result.stdout}")
+        return result.stdout
+
+    def stop(self, timeout: float = 60) -> None:
+        """Stop the node gracefully (the server script runs `rabbitmqctl stop` on SIGTERM)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def kill(self) -> None:
+        """Kill the node outright (a crash), leaving its data for the next start."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def stop_idle_epmd() -> None:
+    """Stop the Erlang port mapper that the node started, if no node uses it any more."""
+    epmd = shutil.which("epmd")
+    if not epmd:
+        return
+    names = subprocess.run([epmd, "-names"], capture_output=True, text=True).stdout
+    if "name " not in names:
+        subprocess.run([epmd, "-kill"], capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("directory")
+    parser.add_argument("--port", type=int, default=5672)
+    parser.add_argument("--management-port", type=int, default=15672)
+    args = parser.parse_args()
+    node = RabbitNode(args.directory, args.port, args.management_port)
+    stopping = False
+
+    def on_signal(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        node.start()
+    except RuntimeError as exc:
+        sys.exit(str(exc))
+    print(f"RabbitMQ up: {node.url}, console http://127.0.0.1:{node.management_port}/",
+          flush=True)
+    while not stopping and node.process.poll() is None:
+        time.sleep(0.2)
+    node.stop()
+    stop_idle_epmd()
+
+
+if __name__ == "__main__":
+    main()
