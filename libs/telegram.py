@@ -65,7 +65,7 @@ class TelegramClient:
             else:
                 body = {k: v for k, v in (params or {}).items() if v is not None}
                 response = self._session.post(self._base + method, json=body, timeout=timeout)
-        except requests.Timeout as exc:
+        except requests.Timeout:
             raise TransientError(f"{method}: Telegram did not answer in time") from None
         except requests.RequestException as exc:
             raise TransientError(f"{method}: cannot reach Telegram ({type(exc).__name__})") from None

@@ -22,17 +22,21 @@ def settings_for(url: str, **overrides) -> Settings:
 
 
 def get_all(url: str, queue: str, wait: float = 5.0, expect: int = 1) -> list[tuple]:
-    """Drain up to `expect` messages from `queue`, waiting up to `wait` seconds."""
+    """Take up to `expect` messages from `queue`, waiting up to `wait` seconds in all.
+
+    Consumes rather than polls: quorum queues with a single active consumer refuse basic.get.
+    """
     got = []
     connection = pika.BlockingConnection(connection_parameters(url))
     channel = connection.channel()
     deadline = time.monotonic() + wait
-    while len(got) < expect and time.monotonic() < deadline:
-        method, properties, body = channel.basic_get(queue, auto_ack=True)
-        if method is None:
-            time.sleep(0.05)
-            continue
-        got.append((properties, body))
+    for method, properties, body in channel.consume(queue, inactivity_timeout=0.1):
+        if method is not None:
+            channel.basic_ack(method.delivery_tag)
+            got.append((properties, body))
+        if len(got) >= expect or time.monotonic() > deadline:
+            break
+    channel.cancel()
     connection.close()
     return got
 

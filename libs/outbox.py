@@ -1,0 +1,94 @@
+"""Exactly-once effects for the workers: inbox, outbox, publish after commit.
+
+For each command message:
+ 1. one transaction: if its id is not in `bot_inbox`, run the handler, record the id, and store
+    the replies in `bot_outbox`; commit.
+ 2. publish the replies of that command not yet published (with confirms), mark them published.
+ 3. the consumer loop acks.
+A crash after 1 redelivers the message: step 1 finds the id and does nothing, step 2 sends what
+is still unsent. Two copies racing (Telegram resent the update) collide on the inbox key; the
+loser only does step 2. The notifier drops a reply whose id it already sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from libs import topology
+from libs.config import Settings
+from libs.contracts import Command, Outgoing, decode_command, encode
+from libs.errors import TransientError
+from libs.siades.bot_models import InboxEntry, OutboxEntry
+
+log = logging.getLogger(__name__)
+
+Handle = Callable[[Command, Session, Settings, datetime], list[Outgoing]]
+
+
+def utcnow() -> datetime:
+    """Naive UTC now, as every bot_ table stores it."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def process_once(factory: sessionmaker, service: str, command: Command, work) -> list[OutboxEntry]:
+    """Run `work(session)` at most once for this command; return its unpublished replies."""
+    now = utcnow()
+    try:
+        with factory.begin() as session:
+            if session.get(InboxEntry, command.message_id) is None:
+                replies = work(session)
+                session.add(InboxEntry(message_id=command.message_id, service=service,
+                                       handled_at=now))
+                session.add_all(
+                    OutboxEntry(message_id=r.message_id, source_message_id=command.message_id,
+                                routing_key=topology.OUTBOX_ROUTING_KEY,
+                                payload=encode(r).decode(), created_at=now)
+                    for r in replies
+                )
+            else:
+                log.info("command %s already handled; resending what is unsent",
+                         command.message_id)
+    except IntegrityError:
+        log.info("command %s handled concurrently by another worker", command.message_id)
+    with factory() as session:
+        pending = session.scalars(
+            select(OutboxEntry)
+            .where(OutboxEntry.source_message_id == command.message_id,
+                   OutboxEntry.published_at.is_(None))
+            .order_by(OutboxEntry.id)
+        ).all()
+    return list(pending)
+
+
+def publish_pending(factory: sessionmaker, publisher, entries: list[OutboxEntry]) -> None:
+    """Publish stored replies in order, marking each published once the broker confirmed it."""
+    for entry in entries:
+        publisher.publish(topology.OUTBOX_EXCHANGE, entry.routing_key, entry.payload.encode(),
+                          entry.message_id)
+        with factory.begin() as session:
+            session.execute(update(OutboxEntry).where(OutboxEntry.id == entry.id)
+                            .values(published_at=utcnow()))
+
+
+def command_worker(service: str, factory: sessionmaker, settings: Settings, handle: Handle):
+    """The message handler the consumer loop calls for each command of `service`."""
+
+    def on_command(body: bytes, _properties, publisher) -> None:
+        command = decode_command(body)  # DecodeError: parked in the DLQ
+        try:
+            entries = process_once(
+                factory, service, command, lambda s: handle(command, s, settings, utcnow())
+            )
+            publish_pending(factory, publisher, entries)
+        except OperationalError as exc:
+            raise TransientError(f"database unavailable: {exc.orig!r}") from exc
+        log.info("command %s (%s) handled, %d repl%s published", command.message_id,
+                 command.routing_key, len(entries), "y" if len(entries) == 1 else "ies")
+
+    return on_command

@@ -1,0 +1,84 @@
+"""The service's own tables (prefix bot_), on the same Base as OpenSID's. Times are naive UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from libs.siades.base import MYSQL_TABLE_ARGS, Base
+from libs.siades.coltypes import PreciseDateTime, utcnow
+
+
+class InboxEntry(Base):
+    """A command message already handled, recorded in the same transaction as its effect."""
+
+    __tablename__ = "bot_inbox"
+    __table_args__ = MYSQL_TABLE_ARGS
+    message_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    service: Mapped[str] = mapped_column(String(32))
+    handled_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+
+
+class OutboxEntry(Base):
+    """A reply written with the transaction that produced it, published after commit."""
+
+    __tablename__ = "bot_outbox"
+    __table_args__ = MYSQL_TABLE_ARGS
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[str] = mapped_column(String(100), unique=True)
+    source_message_id: Mapped[str] = mapped_column(String(80), index=True)
+    routing_key: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)  # JSON
+    created_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(PreciseDateTime, nullable=True)
+
+
+class RegistrationAttempt(Base):
+    """One DAFTAR attempt from a chat, kept to rate-limit guessing."""
+
+    __tablename__ = "bot_registration_attempts"
+    __table_args__ = MYSQL_TABLE_ARGS
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    attempted_at: Mapped[datetime] = mapped_column(PreciseDateTime, index=True, default=utcnow)
+    success: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(32))
+
+
+class Notification(Base):
+    """A message the notifier delivered to Telegram (so a redelivery is not sent twice)."""
+
+    __tablename__ = "bot_notifications"
+    __table_args__ = MYSQL_TABLE_ARGS
+    message_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    method: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Chat(Base):
+    """What the notifier knows about a chat: whether it blocked the bot (403)."""
+
+    __tablename__ = "bot_chats"
+    __table_args__ = MYSQL_TABLE_ARGS
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    unreachable_since: Mapped[datetime | None] = mapped_column(PreciseDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what, for the village office (registrations, staff actions)."""
+
+    __tablename__ = "bot_audit"
+    __table_args__ = MYSQL_TABLE_ARGS
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+BOT_MODELS = (InboxEntry, OutboxEntry, RegistrationAttempt, Notification, Chat, AuditEntry)

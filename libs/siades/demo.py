@@ -1,0 +1,254 @@
+"""A small, deterministic demo village: Desa Sumbermulyo, Kecamatan Jogoroto, Kabupaten Jombang.
+
+Six families, twenty residents (one dead, one moved away), three programs. NIKs follow the
+real structure: region 351709, birth date DDMMYY (DD + 40 for women), a 4-digit serial; No KKs
+are 351709 + issue date DDMMYY + serial.
+
+Who is in which program (PKH and BPNT by family card, KIS by NIK):
+
+| DEMO_RESIDENTS key | name           | family | PKH | BPNT | KIS | note                   |
+| ------------------ | -------------- | ------ | --- | ---- | --- | ---------------------- |
+| head               | BUDI SANTOSO   | F1     | yes | yes  | no  | head of family         |
+| wife, kis_member   | SITI AMINAH    | F1     | yes | yes  | yes | KIS by her own NIK     |
+| child              | DWI PRASETYO   | F1     | yes | yes  | no  |                        |
+| dead               | KASIANI        | F1     | -   | -    | -   | status_dasar 2 MATI    |
+| family2_head       | SUTRISNO       | F2     | no  | yes  | yes |                        |
+| moved              | AGUS SETIAWAN  | F2     | -   | -    | -   | status_dasar 3 PINDAH  |
+| household_head     | MOCHAMAD ROFIQ | F3     | yes | no   | no  | heads the tweb_rtm     |
+| no_program         | HENDRA WIJAYA  | F4     | no  | no   | no  | in no program at all   |
+| single             | AHMAD FAUZI    | F6     | no  | no   | no  | a family of one        |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Engine, func, inspect, select
+from sqlalchemy.orm import Session
+
+from libs.siades.db import make_session_factory, session_scope
+from libs.siades.models import (
+    Area,
+    Family,
+    Household,
+    LetterFormat,
+    Program,
+    ProgramParticipant,
+    Resident,
+    Setting,
+    VillageConfig,
+)
+from libs.siades.programs import TARGET_FAMILY
+from libs.siades.schema import init_db
+
+VILLAGE = {
+    "village_name": "Sumbermulyo", "village_code": "3517092006", "postal_code": 61485,
+    "district_name": "Jogoroto", "district_code": "351709", "district_head_name": "-",
+    "district_head_nip": "-", "regency_name": "Jombang", "regency_code": "3517",
+    "province_name": "Jawa Timur", "province_code": "35",
+    "office_address": "Jl. Raya Sumbermulyo No. 1, Jogoroto, Jombang",
+}
+
+# key: (NIK, No KK, name) of the residents tests talk about.
+DEMO_RESIDENTS: dict[str, tuple[str, str, str]] = {
+    "head": ("3517091204780001", "3517091203150001", "BUDI SANTOSO"),
+    "wife": ("3517096308820002", "3517091203150001", "SITI AMINAH"),
+    "child": ("3517091501060003", "3517091203150001", "DWI PRASETYO"),
+    "dead": ("3517094102400005", "3517091203150001", "KASIANI"),
+    "family2_head": ("3517093011650006", "3517091203150002", "SUTRISNO"),
+    "moved": ("3517092103920008", "3517091203150002", "AGUS SETIAWAN"),
+    "household_head": ("3517091706750010", "3517092005160003", "MOCHAMAD ROFIQ"),
+    "no_program": ("3517092501800014", "3517092005160004", "HENDRA WIJAYA"),
+    "single": ("3517091010960020", "3517090708180006", "AHMAD FAUZI"),
+}
+DEMO_RESIDENTS["kis_member"] = DEMO_RESIDENTS["wife"]
+DEMO_RTM_NO = "3517092006001"  # tweb_rtm.no_kk of family F3's household
+
+# No KK, (dusun, rw, rt), family address
+FAMILIES = {
+    "F1": ("3517091203150001", ("KRAJAN", "001", "001"), "Jl. Melati No. 5"),
+    "F2": ("3517091203150002", ("KRAJAN", "001", "002"), None),
+    "F3": ("3517092005160003", ("SUMBERSARI", "002", "001"), "Jl. Kenanga No. 12"),
+    "F4": ("3517092005160004", ("SUMBERSARI", "002", "002"), None),
+    "F5": ("3517090708180005", ("KRAJAN", "001", "002"), None),
+    "F6": ("3517090708180006", ("SUMBERSARI", "002", "001"), None),
+}
+
+# family, kk_level, NIK, name, sex, birthplace, birth date (ISO), agama, pendidikan_kk,
+# pekerjaan, status_kawin, status_dasar. Codes as in lookups.py (e.g. pekerjaan 88 WIRASWASTA).
+RESIDENTS = [
+    ("F1", 1, "3517091204780001", "BUDI SANTOSO", 1, "JOMBANG", "1978-04-12", 1, 5, 88, 2, 1),
+    ("F1", 3, "3517096308820002", "SITI AMINAH", 2, "JOMBANG", "1982-08-23", 1, 4, 2, 2, 1),
+    ("F1", 4, "3517091501060003", "DWI PRASETYO", 1, "JOMBANG", "2006-01-15", 1, 5, 3, 1, 1),
+    ("F1", 4, "3517094309100004", "RINA SAFITRI", 2, "JOMBANG", "2010-09-03", 1, 4, 3, 1, 1),
+    ("F1", 7, "3517094102400005", "KASIANI", 2, "JOMBANG", "1940-02-01", 1, 1, 1, 4, 2),
+    ("F2", 1, "3517093011650006", "SUTRISNO", 1, "JOMBANG", "1965-11-30", 1, 3, 9, 2, 1),
+    ("F2", 3, "3517094707680007", "SUMIATI", 2, "JOMBANG", "1968-07-07", 1, 3, 2, 2, 1),
+    ("F2", 4, "3517092103920008", "AGUS SETIAWAN", 1, "JOMBANG", "1992-03-21", 1, 5, 15, 1, 3),
+    ("F2", 4, "3517094512980009", "LESTARI", 2, "JOMBANG", "1998-12-05", 1, 8, 65, 1, 1),
+    ("F3", 1, "3517091706750010", "MOCHAMAD ROFIQ", 1, "JOMBANG", "1975-06-17", 1, 3, 20, 2, 1),
+    ("F3", 3, "3517096810790011", "NUR HIDAYAH", 2, "MOJOKERTO", "1979-10-28", 1, 4, 19, 2, 1),
+    ("F3", 4, "3517090904030012", "ANDI FIRMANSYAH", 1, "JOMBANG", "2003-04-09", 1, 5, 19, 1, 1),
+    ("F3", 4, "3517095402150013", "SALSABILA", 2, "JOMBANG", "2015-02-14", 1, 2, 3, 1, 1),
+    ("F4", 1, "3517092501800014", "HENDRA WIJAYA", 1, "SURABAYA", "1980-01-25", 2, 8, 5, 2, 1),
+    ("F4", 3, "3517097005840015", "DEWI KARTIKA", 2, "JOMBANG", "1984-05-30", 2, 8, 65, 2, 1),
+    ("F4", 4, "3517095111120016", "NAYLA PUTRI", 2, "JOMBANG", "2012-11-11", 2, 2, 3, 1, 1),
+    ("F5", 1, "3517094803600017", "SUPARMI", 2, "JOMBANG", "1960-03-08", 1, 3, 84, 4, 1),
+    ("F5", 4, "3517091907900018", "YUSUF HABIBI", 1, "JOMBANG", "1990-07-19", 1, 5, 81, 1, 1),
+    ("F5", 4, "3517094208940019", "INDAH PERMATASARI", 2, "JOMBANG", "1994-08-02", 1, 5, 15, 1, 1),
+    ("F6", 1, "3517091010960020", "AHMAD FAUZI", 1, "KEDIRI", "1996-10-10", 1, 5, 15, 1, 1),
+]
+
+# name, sasaran, description, [(family key or NIK, card number)]
+PROGRAMS = [
+    ("PKH", 2, "Program Keluarga Harapan", [("F1", "PKH-3517-0001"), ("F3", "PKH-3517-0002")]),
+    ("BPNT", 2, "Bantuan Pangan Non Tunai", [("F1", "KKS-3517-0001"), ("F2", "KKS-3517-0002")]),
+    ("KIS", 1, "Kartu Indonesia Sehat (PBI-JK)", [
+        ("3517096308820002", "0001234567801"),
+        ("3517093011650006", "0001234567802"),
+        ("3517094803600017", "0001234567803"),
+    ]),
+]
+PROGRAM_PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
+
+# url_surat, nama, kode_surat: OpenSID's own rows for the letters the bot offers.
+LETTER_FORMATS = [
+    ("surat_ket_pengantar", "Keterangan Pengantar", "S-01"),
+    ("surat_ket_catatan_kriminal", "Pengantar Surat Keterangan Catatan Kepolisian", "S-07"),
+    ("surat_ket_usaha", "Keterangan Usaha", "S-14"),
+    ("surat_ket_domisili", "Keterangan Domisili", "S-41"),
+]
+LETTER_NUMBER_FORMAT = "[kode_surat]/[nomor_surat, 3]/[kode_desa]/[bulan_romawi]/[tahun]"
+
+
+class NotEmptyError(RuntimeError):
+    """The database already holds residents: seeding would mix a demo into real data."""
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    """How many rows seed_demo inserted."""
+
+    families: int
+    residents: int
+    programs: int
+    participants: int
+
+
+def refuse_if_residents(engine: Engine) -> None:
+    """Raise NotEmptyError if tweb_penduduk exists and has rows (checked before creating tables)."""
+    if inspect(engine).has_table(Resident.__tablename__):
+        with Session(engine) as session:
+            _ensure_no_residents(session)
+
+
+def _ensure_no_residents(session: Session) -> None:
+    count = session.scalar(select(func.count()).select_from(Resident))
+    if count:
+        raise NotEmptyError(f"tweb_penduduk already has {count} rows")
+
+
+def seed_demo(engine: Engine) -> SeedSummary:
+    """Create missing tables, then insert the demo village in one transaction (empty DB only)."""
+    refuse_if_residents(engine)  # before init-db: a refused run leaves the database as it was
+    init_db(engine)
+    with session_scope(make_session_factory(engine)) as session:
+        return insert_demo_village(session)
+
+
+def insert_demo_village(session: Session) -> SeedSummary:
+    """Insert the demo village; the tables must exist and tweb_penduduk must be empty."""
+    _ensure_no_residents(session)
+    if not session.scalar(select(func.count()).select_from(VillageConfig)):
+        session.add(VillageConfig(**VILLAGE))
+    areas = _add_areas(session)
+    families = {
+        key: Family(no_kk=no_kk, area_id=areas[place].id, address=address)
+        for key, (no_kk, place, address) in FAMILIES.items()
+    }
+    session.add_all(families.values())
+    session.flush()
+    residents = [_resident(row, families, areas) for row in RESIDENTS]
+    session.add_all(residents)
+    session.flush()
+    by_nik = {r.nik: r for r in residents}
+    for family in families.values():
+        head = next(r for r in residents if r.family_id == family.id and r.family_role_id == 1)
+        family.head_id = str(head.id)  # OpenSID's trap: the head's id, not their NIK
+    _add_household(session, by_nik, families["F3"])
+    participants = _add_programs(session, by_nik, families)
+    _add_letter_formats(session)
+    session.flush()
+    return SeedSummary(len(families), len(residents), len(PROGRAMS), participants)
+
+
+def _add_areas(session: Session) -> dict[tuple[str, str, str], Area]:
+    # OpenSID keeps a row per dusun (rw = rt = '0') and per RW (rt = '0') above the RTs.
+    places = sorted({place for _, place, _ in FAMILIES.values()})
+    keys = sorted({(d, "0", "0") for d, _, _ in places} | {(d, rw, "0") for d, rw, _ in places})
+    areas = {key: Area(dusun=key[0], rw=key[1], rt=key[2]) for key in [*keys, *places]}
+    session.add_all(areas.values())
+    session.flush()
+    return areas
+
+
+def _resident(row, families: dict[str, Family], areas) -> Resident:
+    key, level, nik, name, sex, place, born, religion, education, job, marital, status = row
+    family = families[key]
+    return Resident(
+        nik=nik, name=name, family_id=family.id, family_role_id=level, sex_id=sex,
+        birth_place=place, birth_date=date.fromisoformat(born), religion_id=religion,
+        education_id=education, occupation_id=job, marital_status_id=marital, citizenship_id=1,
+        base_status=status, residency_status=1, area_id=areas[FAMILIES[key][1]].id,
+        address=family.address,
+    )
+
+
+def _add_household(session: Session, by_nik: dict[str, Resident], family: Family) -> None:
+    members = sorted(
+        (r for r in by_nik.values() if r.family_id == family.id), key=lambda r: r.family_role_id
+    )
+    session.add(Household(no_kk=DEMO_RTM_NO, head_id=members[0].id))
+    for i, member in enumerate(members):
+        member.household_no = DEMO_RTM_NO
+        member.household_role_id = 1 if i == 0 else 2
+
+
+def _add_programs(session: Session, by_nik: dict[str, Resident], families) -> int:
+    added = 0
+    for name, target, description, participants in PROGRAMS:
+        program = Program(
+            name=name, target=target, description=description, start_date=PROGRAM_PERIOD[0],
+            end_date=PROGRAM_PERIOD[1], userid=0, status=1, asaldana="Pusat",
+        )
+        session.add(program)
+        session.flush()
+        for who, card in participants:
+            if target == TARGET_FAMILY:  # the family card; the card holder is the head
+                family = families[who]
+                person = next(r for r in by_nik.values() if str(r.id) == family.head_id)
+                key = family.no_kk
+            else:
+                person = by_nik[who]
+                key = person.nik
+            session.add(ProgramParticipant(
+                participant=key, program_id=program.id, card_number=card,
+                kartu_nik=person.nik, kartu_nama=person.name, kartu_tempat_lahir=person.birth_place,
+                kartu_tanggal_lahir=person.birth_date, kartu_alamat=person.address or "",
+                kartu_id_pend=person.id,
+            ))
+            added += 1
+    return added
+
+
+def _add_letter_formats(session: Session) -> None:
+    have = set(session.scalars(select(LetterFormat.slug)))
+    for slug, name, code in LETTER_FORMATS:
+        if slug not in have:
+            session.add(LetterFormat(slug=slug, name=name, code=code, self_service=1))
+    if session.scalar(select(Setting).where(Setting.key == "format_nomor_surat")) is None:
+        session.add(Setting(
+            key="format_nomor_surat", value=LETTER_NUMBER_FORMAT, kind="text",
+            category="format_surat", description="Format penomoran surat",
+        ))

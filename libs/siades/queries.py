@@ -1,0 +1,343 @@
+"""Plain query functions over the SIADES/OpenSID tables, each taking the caller's Session."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
+
+from libs.siades.bot_models import RegistrationAttempt
+from libs.siades.models import (
+    ALIVE,
+    HEAD_OF_FAMILY,
+    Area,
+    Citizenship,
+    Education,
+    Family,
+    FamilyRole,
+    Household,
+    MaritalStatus,
+    Occupation,
+    Program,
+    ProgramParticipant,
+    Religion,
+    Resident,
+    Sex,
+    VillageConfig,
+)
+from libs.siades.programs import TARGET_FAMILY, TARGET_HOUSEHOLD, TARGET_PERSON
+
+SPOUSE_ROLES = (2, 3)  # SUAMI, ISTRI
+_NO_AREA = ("", "0", "-")  # how OpenSID writes "no RT/RW" in tweb_wil_clusterdesa
+
+
+@dataclass(frozen=True)
+class Biodata:
+    """A resident's registry data as display values (lookup names, not codes)."""
+
+    name: str
+    nik: str | None
+    birth_place: str | None
+    birth_date: date | None
+    sex: str | None
+    religion: str | None
+    marital_status: str | None
+    education: str | None
+    occupation: str | None
+    citizenship: str | None
+    family_role: str | None
+    dusun: str | None
+    rw: str | None
+    rt: str | None
+    address: str | None
+
+
+@dataclass(frozen=True)
+class Member:
+    """One living member of a family card."""
+
+    name: str
+    family_role: str | None
+    sex: str | None
+    birth_date: date | None
+
+
+@dataclass(frozen=True)
+class FamilyView:
+    """A family card: number, address and living members, head first."""
+
+    no_kk: str | None
+    address: str | None
+    dusun: str | None
+    rw: str | None
+    rt: str | None
+    members: list[Member]
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A resident's participation in one program, through their NIK, family or household."""
+
+    program_name: str
+    card_number: str | None
+    start_date: date | None
+    end_date: date | None
+    active: bool  # program.status == 1 (OpenSID's "Aktif" flag), whatever the dates say
+    target: int  # program.sasaran: 1 person, 2 family, 3 household
+
+
+# --- registration --------------------------------------------------------------------------
+
+
+def resident_by_chat(session: Session, chat_id: int) -> Resident | None:
+    """The living resident linked to this Telegram chat, if any."""
+    return session.scalars(
+        select(Resident).where(Resident.telegram == str(chat_id), Resident.base_status == ALIVE)
+    ).first()
+
+
+def chat_owner(session: Session, chat_id: int) -> Resident | None:
+    """The resident linked to this chat whatever their status (dead, moved away...)."""
+    return session.scalars(select(Resident).where(Resident.telegram == str(chat_id))).first()
+
+
+def registration_candidate(session: Session, nik: str, no_kk: str) -> Resident | None:
+    """The living resident with this NIK on the family card with this No KK, else None."""
+    # One query, so a caller cannot tell (or leak by timing) which condition failed.
+    return session.scalars(
+        select(Resident)
+        .join(Family, Family.id == Resident.family_id)
+        .where(Resident.nik == nik, Family.no_kk == no_kk, Resident.base_status == ALIVE)
+    ).first()
+
+
+def link_chat(session: Session, resident_id: int, chat_id: int, now: datetime) -> bool:
+    """Link a chat to a living resident who has none yet; True iff this call linked it.
+
+    A chat already linked to someone else violates the UNIQUE on `telegram`: the
+    IntegrityError propagates (callers check `resident_by_chat` first; this is the backstop).
+    """
+    result = session.execute(
+        update(Resident)
+        .where(
+            Resident.id == resident_id,
+            Resident.base_status == ALIVE,
+            or_(Resident.telegram.is_(None), Resident.telegram == ""),
+        )
+        .values(telegram=str(chat_id), telegram_verified_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    # The UPDATE bypassed the identity map: bring a loaded copy of the resident up to date.
+    loaded = session.identity_map.get(identity_key(Resident, resident_id))
+    if loaded is not None:
+        session.refresh(loaded, ["telegram", "telegram_verified_at", "updated_at"])
+    return result.rowcount == 1
+
+
+def failed_attempts_since(session: Session, chat_id: int, since: datetime) -> int:
+    """How many failed registration attempts this chat made at or after `since`."""
+    return session.scalar(
+        select(func.count())
+        .select_from(RegistrationAttempt)
+        .where(*_failures(chat_id, since))
+    ) or 0
+
+
+def first_failure_since(session: Session, chat_id: int, since: datetime) -> datetime | None:
+    """The earliest failed attempt of this chat at or after `since` (when its lock ends)."""
+    return session.scalar(select(func.min(RegistrationAttempt.attempted_at)).where(
+        *_failures(chat_id, since)
+    ))
+
+
+def _failures(chat_id: int, since: datetime):
+    return (
+        RegistrationAttempt.chat_id == chat_id,
+        RegistrationAttempt.success.is_(False),
+        RegistrationAttempt.attempted_at >= since,
+    )
+
+
+def record_attempt(
+    session: Session, chat_id: int, success: bool, reason: str, now: datetime
+) -> RegistrationAttempt:
+    """Record one registration attempt (committed with the caller's transaction)."""
+    attempt = RegistrationAttempt(chat_id=chat_id, success=success, reason=reason, attempted_at=now)
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+# --- the resident's own data -----------------------------------------------------------------
+
+
+def biodata(session: Session, resident: Resident) -> Biodata:
+    """The resident's registry data, every coded value as OpenSID's lookup name."""
+    names = session.execute(
+        select(
+            Sex.name, Religion.name, MaritalStatus.name, Education.name, Occupation.name,
+            Citizenship.name, FamilyRole.name, Area.dusun, Area.rw, Area.rt,
+        )
+        .select_from(Resident)
+        .outerjoin(Sex, Sex.id == Resident.sex_id)
+        .outerjoin(Religion, Religion.id == Resident.religion_id)
+        .outerjoin(MaritalStatus, MaritalStatus.id == Resident.marital_status_id)
+        .outerjoin(Education, Education.id == Resident.education_id)
+        .outerjoin(Occupation, Occupation.id == Resident.occupation_id)
+        .outerjoin(Citizenship, Citizenship.id == Resident.citizenship_id)
+        .outerjoin(FamilyRole, FamilyRole.id == Resident.family_role_id)
+        .outerjoin(Area, Area.id == Resident.area_id)
+        .where(Resident.id == resident.id)
+    ).one()
+    sex, religion, marital, education, occupation, citizenship, role, dusun, rw, rt = names
+    return Biodata(
+        name=resident.name,
+        nik=resident.nik,
+        birth_place=resident.birth_place,
+        birth_date=resident.birth_date,
+        sex=sex,
+        religion=religion,
+        marital_status=marital,
+        education=education,
+        occupation=occupation,
+        citizenship=citizenship,
+        family_role=role,
+        dusun=dusun,
+        rw=rw,
+        rt=rt,
+        address=_blank_to_none(resident.address),
+    )
+
+
+def family_of(session: Session, resident: Resident) -> FamilyView | None:
+    """The resident's family card with its living members, head first; None without a card."""
+    if not resident.family_id:
+        return None
+    row = session.execute(
+        select(Family, Area)
+        .outerjoin(Area, Area.id == Family.area_id)
+        .where(Family.id == resident.family_id)
+    ).first()
+    if row is None:
+        return None
+    family, area = row
+    rows = session.execute(
+        select(
+            Resident.id,
+            Resident.name,
+            Resident.family_role_id,
+            Resident.birth_date,
+            FamilyRole.name.label("role"),
+            Sex.name.label("sex"),
+        )
+        .outerjoin(FamilyRole, FamilyRole.id == Resident.family_role_id)
+        .outerjoin(Sex, Sex.id == Resident.sex_id)
+        .where(Resident.family_id == family.id, Resident.base_status == ALIVE)
+    ).all()
+    head_id = family.head_resident_id
+
+    def order(row) -> tuple:
+        level = row.family_role_id
+        if level == HEAD_OF_FAMILY or row.id == head_id:
+            rank = 0
+        elif level in SPOUSE_ROLES:
+            rank = 1
+        else:
+            rank = 2
+        return (rank, 99 if level is None else level, row.birth_date or date.max, row.id)
+
+    dusun, rw, rt = (area.dusun, area.rw, area.rt) if area else (None, None, None)
+    return FamilyView(
+        no_kk=family.no_kk,
+        address=_blank_to_none(family.address),
+        dusun=dusun,
+        rw=rw,
+        rt=rt,
+        members=[
+            Member(name=r.name, family_role=r.role, sex=r.sex, birth_date=r.birth_date)
+            for r in sorted(rows, key=order)
+        ],
+    )
+
+
+def area_label(dusun: str | None, rw: str | None, rt: str | None) -> str | None:
+    """'RT 004, RW 002, Dusun MANGSIT', leaving out the parts OpenSID marks as none."""
+    parts = [
+        f"{label} {value.strip()}"
+        for label, value in (("RT", rt), ("RW", rw), ("Dusun", dusun))
+        if value is not None and value.strip() not in _NO_AREA
+    ]
+    return ", ".join(parts) or None
+
+
+def _blank_to_none(text: str | None) -> str | None:
+    return text.strip() or None if text is not None else None
+
+
+# --- assistance programs ---------------------------------------------------------------------
+
+
+def _normalise_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({n.strip().upper() for n in names if n and n.strip()}))
+
+
+def _named(names: tuple[str, ...]):
+    return func.upper(func.trim(Program.name)).in_(names)
+
+
+def programs_named(session: Session, names: tuple[str, ...]) -> list[Program]:
+    """Programs whose name is one of `names` (case-insensitive, trimmed)."""
+    wanted = _normalise_names(names)
+    if not wanted:
+        return []
+    return list(session.scalars(select(Program).where(_named(wanted)).order_by(Program.id)))
+
+
+def program_memberships(
+    session: Session, resident: Resident, names: tuple[str, ...]
+) -> list[Membership]:
+    """The resident's participations in the programs named `names`, by each program's sasaran."""
+    wanted = _normalise_names(names)
+    if not wanted:
+        return []
+    no_kk, household_no = session.execute(
+        select(Family.no_kk, Household.no_kk)
+        .select_from(Resident)
+        .outerjoin(Family, Family.id == Resident.family_id)
+        .outerjoin(Household, Household.no_kk == Resident.household_no)
+        .where(Resident.id == resident.id)
+    ).one()
+    participant = ProgramParticipant.participant
+    keys = [(TARGET_PERSON, resident.nik), (TARGET_FAMILY, no_kk), (TARGET_HOUSEHOLD, household_no)]
+    matches = [and_(Program.target == t, participant == k) for t, k in keys if k]
+    if not matches:
+        return []
+    rows = session.execute(
+        select(Program, ProgramParticipant.card_number)
+        .join(ProgramParticipant, ProgramParticipant.program_id == Program.id)
+        .where(_named(wanted), or_(*matches))
+        .order_by(Program.name, Program.id, ProgramParticipant.id)
+    ).all()
+    return [
+        Membership(
+            program_name=program.name.strip(),
+            card_number=card,
+            start_date=program.start_date,
+            end_date=program.end_date,
+            active=program.status == 1,
+            target=program.target,
+        )
+        for program, card in rows
+    ]
+
+
+# --- the village ------------------------------------------------------------------------------
+
+
+def village_name(session: Session) -> str | None:
+    """The village's name from OpenSID's `config` (the first row), trimmed; None if unset."""
+    name = session.scalar(select(VillageConfig.village_name).order_by(VillageConfig.id).limit(1))
+    return _blank_to_none(name)

@@ -1,0 +1,39 @@
+"""init-db: create the tables that are missing and fill empty lookup tables, touching no row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, func, insert, inspect, select
+from sqlalchemy.orm import Session
+
+from libs.siades import bot_models, models
+from libs.siades.base import Base
+from libs.siades.lookups import LOOKUPS
+
+
+@dataclass
+class InitReport:
+    """What init_db did: tables created, lookup tables filled (name -> rows)."""
+
+    created_tables: list[str] = field(default_factory=list)
+    filled_lookups: dict[str, int] = field(default_factory=dict)
+
+
+def init_db(engine: Engine) -> InitReport:
+    """Create every missing table (OpenSID's and bot_), then fill lookup tables that are empty."""
+    assert bot_models.BOT_MODELS  # imported for its tables on Base.metadata
+    existing = set(inspect(engine).get_table_names())
+    Base.metadata.create_all(engine, checkfirst=True)
+    report = InitReport(
+        created_tables=[t.name for t in Base.metadata.sorted_tables if t.name not in existing]
+    )
+    with Session(engine) as session, session.begin():
+        for model in models.LOOKUP_MODELS:
+            table = model.__tablename__
+            if session.scalar(select(func.count()).select_from(model)):
+                continue
+            rows = [{"id": id_, "name": name} for id_, name in LOOKUPS[table]]
+            session.execute(insert(model), rows)
+            report.filled_lookups[table] = len(rows)
+    return report

@@ -1,0 +1,40 @@
+"""Application factory of the webhook gateway."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+
+from libs.config import Settings
+from libs.messaging import Publisher
+
+
+def create_app(settings: Settings | None = None, publisher=None) -> Flask:
+    """The gateway app; the broker connection is made lazily, per process, on first use."""
+    settings = settings or Settings.from_env()
+    if not settings.telegram_webhook_secret:
+        raise SystemExit(
+            "TELEGRAM_WEBHOOK_SECRET is not set: the gateway will not accept unauthenticated "
+            "updates. Set it to a random string and pass the same value to setWebhook."
+        )
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.extensions["settings"] = settings
+    app.extensions["publisher"] = publisher or Publisher(settings)
+
+    from services.gateway.webhook import bp
+
+    app.register_blueprint(bp)
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return jsonify(ok=False, error="body too large"), 413
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return jsonify(ok=False, error="not found"), 404
+
+    @app.errorhandler(405)
+    def not_allowed(_error):
+        return jsonify(ok=False, error="method not allowed"), 405
+
+    return app

@@ -1,0 +1,94 @@
+"""The notifier's work: one Outgoing -> one Bot API call, each at most once.
+
+    already sent (bot_notifications)   -> skip
+    chat marked unreachable            -> skip (the resident blocked the bot; /start clears it)
+    sent                               -> recorded in bot_notifications
+    403                                -> chat marked unreachable, message dropped
+    400                                -> PermanentError: the consumer parks it in the DLQ
+    429, 5xx, timeouts                 -> retried here with backoff (429: after retry_after),
+                                          then TransientError: the retry queue takes over
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+
+from sqlalchemy.orm import sessionmaker
+
+from libs.contracts import Outgoing, decode_outgoing
+from libs.errors import TransientError
+from libs.outbox import utcnow
+from libs.siades.bot_models import Chat, Notification
+from libs.telegram import Forbidden, RateLimited, TelegramClient
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 4
+BASE_DELAY = 0.5
+MAX_DELAY = 8.0
+
+
+def backoff(attempt: int) -> float:
+    """Exponential backoff with full jitter for attempt 1, 2, ..."""
+    return random.uniform(0, min(MAX_DELAY, BASE_DELAY * 2 ** attempt))
+
+
+def send(client: TelegramClient, message: Outgoing) -> dict:
+    """Make the Bot API call that `message` describes."""
+    if message.method == "sendDocument":
+        params = {"chat_id": message.chat_id, "document": message.document["file"],
+                  "caption": message.text or None, "parse_mode": message.parse_mode,
+                  "reply_markup": message.reply_markup}
+        return client.call("sendDocument", params)
+    return client.send_message(message.chat_id, message.text, message.parse_mode,
+                               message.reply_markup)
+
+
+def make_sender(factory: sessionmaker, client: TelegramClient, sleep=time.sleep):
+    """The message handler of `notifier.outbox`."""
+
+    def on_outgoing(body: bytes, _properties, _publisher) -> None:
+        message = decode_outgoing(body)
+        with factory() as session:
+            if session.get(Notification, message.message_id) is not None:
+                log.info("message %s already sent; skipped", message.message_id)
+                return
+            chat = session.get(Chat, message.chat_id)
+            if chat is not None and chat.unreachable_since is not None:
+                log.info("message %s dropped: chat %s blocked the bot",
+                         message.message_id, message.chat_id)
+                return
+        try:
+            result = _send_with_backoff(client, message, sleep)
+        except Forbidden as exc:
+            log.warning("chat %s unreachable (%s); message %s dropped",
+                        message.chat_id, exc, message.message_id)
+            with factory.begin() as session:
+                session.merge(Chat(chat_id=message.chat_id, unreachable_since=utcnow(),
+                                   updated_at=utcnow()))
+            return
+        with factory.begin() as session:
+            session.add(Notification(
+                message_id=message.message_id, chat_id=message.chat_id,
+                method=message.method, sent_at=utcnow(),
+                telegram_message_id=(result or {}).get("message_id"),
+            ))
+        log.info("message %s sent to chat %s", message.message_id, message.chat_id)
+
+    return on_outgoing
+
+
+def _send_with_backoff(client: TelegramClient, message: Outgoing, sleep) -> dict:
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return send(client, message)
+        except TransientError as exc:
+            if attempt == ATTEMPTS:
+                raise
+            delay = exc.retry_after if isinstance(exc, RateLimited) else backoff(attempt)
+            log.warning("message %s: %s; attempt %d again in %.1fs",
+                        message.message_id, exc, attempt + 1, delay)
+            sleep(delay)
+    raise AssertionError("unreachable")

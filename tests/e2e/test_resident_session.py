@@ -1,0 +1,110 @@
+"""One resident's whole session, every component a real process.
+
+telegram_sim -> gateway (gunicorn) -> RabbitMQ -> data_service / letter_service -> notifier
+-> telegram_sim, on the seeded demo village in SQLite.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from libs.siades.demo import DEMO_RESIDENTS
+from tests.support.system import System
+
+pytestmark = pytest.mark.integration
+
+HEAD_NIK, HEAD_KK, HEAD_NAME = DEMO_RESIDENTS["head"]
+DEAD_NIK, DEAD_KK, _ = DEMO_RESIDENTS["dead"]
+
+
+@pytest.fixture
+def system(amqp_url, sqlite_url, tmp_path):
+    system = System(amqp_url, sqlite_url, tmp_path).start()
+    yield system
+    system.stop()
+
+
+def keyboard_texts(message: dict) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [button["text"] for row in markup.get("keyboard", []) for button in row]
+
+
+def test_a_residents_whole_session(system):
+    user = 7001
+    # Given a resident who has not registered yet
+    welcome = system.ask(user, "/start")
+    assert "belum terhubung" in welcome["text"]
+    assert keyboard_texts(welcome) == ["Daftar"]
+    assert "belum terdaftar" in system.ask(user, "Biodata")["text"]
+    assert "DAFTAR#NIK#No KK" in system.ask(user, "Daftar")["text"]
+
+    # When they register with a NIK and a No KK that belong together
+    done = system.ask(user, f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")
+    assert "Pendaftaran berhasil" in done["text"] and HEAD_NAME in done["text"]
+    assert keyboard_texts(done) == ["Biodata", "Keluarga", "Surat", "PKH", "BPNT", "KIS"]
+    assert HEAD_NIK not in done["text"]  # masked
+
+    # Then every data service answers with their own data
+    greeting = system.ask(user, "Menu")
+    assert f"Selamat datang, {HEAD_NAME}" in greeting["text"]
+
+    bio = system.ask(user, "Biodata")["text"]
+    assert HEAD_NAME in bio and f"{HEAD_NIK[:4]}**********{HEAD_NIK[-2:]}" in bio
+    assert HEAD_NIK not in bio
+    for label in ("Tempat/Tgl Lahir", "Agama", "Pekerjaan", "Alamat"):
+        assert label in bio
+
+    family = system.ask(user, "Keluarga")["text"]
+    lines = [line for line in family.splitlines() if line[:2] in ("1.", "2.", "3.")]
+    assert lines[0].startswith(f"1. {HEAD_NAME} – KEPALA KELUARGA")
+    assert DEMO_RESIDENTS["dead"][2] not in family  # only living members
+    assert HEAD_KK not in family
+
+    assert "terdaftar</b> sebagai penerima" in system.ask(user, "PKH")["text"]
+    assert "terdaftar</b> sebagai penerima" in system.ask(user, "/bpnt")["text"]
+    assert "tidak terdaftar" in system.ask(user, "KIS")["text"]
+    assert "tidak dikenali" in system.ask(user, "apa kabar?")["text"]
+    assert "Surat Keterangan Usaha" in system.ask(user, "Surat")["text"]
+    assert "SKU#Peternakan Ayam" in system.ask(user, "SKU")["text"]
+
+    # And the bot never made a call that Telegram would refuse
+    calls = system.calls()
+    assert calls and all(c["status"] == 200 for c in calls), calls
+
+
+def test_refusals_and_the_lockout(system):
+    user = 7002
+    wrong_kk = system.ask(user, f"DAFTAR#{HEAD_NIK}#{DEAD_KK[:-1]}9")["text"]
+    dead = system.ask(user, f"DAFTAR#{DEAD_NIK}#{DEAD_KK}")["text"]
+    # A wrong pair and a dead resident get the same answer: nothing is revealed.
+    assert wrong_kk.replace("4 kali", "N") == dead.replace("3 kali", "N")
+    assert "16 angka" in system.ask(user, "DAFTAR#123#456")["text"]  # format: not counted
+    for _ in range(3):
+        last = system.ask(user, f"DAFTAR#{HEAD_NIK}#3517090000000000")["text"]
+    assert "dikunci sampai" in last
+    # Locked: even the right pair is refused for the rest of the window.
+    assert "dikunci sampai" in system.ask(user, f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")["text"]
+
+    other = 7003
+    assert "Pendaftaran berhasil" in system.ask(other, f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")["text"]
+    assert "sudah terhubung" in system.ask(other, f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")["text"]
+    wife_nik, wife_kk, _ = DEMO_RESIDENTS["wife"]
+    assert "Pendaftaran berhasil" in system.ask(7004, f"DAFTAR#{wife_nik}#{wife_kk}")["text"]
+    # One account per resident: a third account cannot take the head's registration.
+    assert "akun Telegram lain" in system.ask(7005, f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")["text"]
+
+
+def test_a_duplicated_update_gets_one_reply(system):
+    user = 7010
+    update = {"update_id": 990001, "message": {
+        "message_id": 1, "date": int(time.time()), "text": "/start",
+        "chat": {"id": user, "type": "private", "first_name": "Dup"},
+        "from": {"id": user, "is_bot": False, "first_name": "Dup"}}}
+    system.ask(user, "Menu")  # the chat exists
+    for _ in range(3):
+        system.inject(update)
+    first = system.messages(user, wait=10)
+    time.sleep(2)  # enough for a second reply to arrive if the system made one
+    assert len(first) + len(system.messages(user)) == 1

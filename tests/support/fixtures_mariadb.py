@@ -1,0 +1,82 @@
+"""pytest plugin: a private MariaDB server for the session, and fresh OpenSID demo databases.
+
+Enable with `pytest_plugins = ["tests.support.fixtures_mariadb"]` in a conftest, or on the
+command line with `-p tests.support.fixtures_mariadb`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.mariadb import MariaDBError, MariaDBServer, find_binary
+
+REPO = Path(__file__).resolve().parents[2]
+OPENSID_DUMP = REPO.parent / "shared" / "opensid" / "contoh_data_awal_20221201.sql"
+
+_database_numbers = itertools.count(1)
+
+
+def unique_database_name(prefix: str) -> str:
+    """A database name not used before in this test session."""
+    return f"{prefix}_{next(_database_numbers)}"
+
+
+def require_opensid_dump() -> Path:
+    """The OpenSID 22.12 demo dump; skip without it (fail in CI, where it must be present)."""
+    if not OPENSID_DUMP.is_file():
+        reason = f"OpenSID demo dump not found at {OPENSID_DUMP}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return OPENSID_DUMP
+
+
+def load_opensid_database(server: MariaDBServer, name: str | None = None) -> str:
+    """Create a database loaded with the OpenSID demo dump and return its SQLAlchemy URL."""
+    dump = require_opensid_dump()
+    name = name or unique_database_name("opensid")
+    server.create_database(name)
+    server.load_sql(name, dump)
+    return server.url(name)
+
+
+@pytest.fixture(scope="session")
+def mariadb_server() -> Iterator[MariaDBServer]:
+    """A mariadbd of our own for the whole session, stopped and removed at the end."""
+    if find_binary("mariadbd") is None:
+        pytest.fail("mariadbd not found: run `apt-get install mariadb-server`")
+    # Not under pytest's tmp dirs: those are 0700, and the server runs as user mysql.
+    base = tempfile.mkdtemp(prefix="siades-mariadb-")
+    server = None
+    try:
+        try:
+            server = MariaDBServer(base)
+            server.start()
+        except MariaDBError as exc:
+            pytest.fail(str(exc))  # never a skip: CI installs MariaDB, so must a developer
+        yield server
+    finally:
+        if server is not None:
+            server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def opensid_db_url(mariadb_server: MariaDBServer) -> str:
+    """URL of a fresh database holding OpenSID 22.12's demo data (97 residents)."""
+    return load_opensid_database(mariadb_server)
+
+
+@pytest.fixture
+def empty_mariadb_url(mariadb_server: MariaDBServer) -> str:
+    """URL of a fresh, empty utf8mb4 database."""
+    name = unique_database_name("empty")
+    mariadb_server.create_database(name)
+    return mariadb_server.url(name)

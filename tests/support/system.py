@@ -1,0 +1,145 @@
+"""The whole system as real processes: telegram_sim, the gateway under gunicorn, the workers,
+the notifier. Used by the end-to-end tests; every process is stopped at the end."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.support.rabbit import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "123456:SIM-TOKEN"
+SECRET = "e2e-webhook-secret"
+
+SERVICES = {
+    "gateway": ["-m", "services.gateway"],
+    "data_service": ["-m", "services.data_service"],
+    "letter_service": ["-m", "services.letter_service"],
+    "notifier": ["-m", "services.notifier"],
+}
+
+
+class System:
+    """Starts and stops the processes; talks to the simulator on the residents' side."""
+
+    def __init__(self, amqp_url: str, database_url: str, log_dir: Path):
+        self.sim_port = free_port()
+        self.gateway_port = free_port()
+        self.sim = f"http://127.0.0.1:{self.sim_port}"
+        self.gateway = f"http://127.0.0.1:{self.gateway_port}"
+        self.log_dir = log_dir
+        self.env = dict(
+            os.environ,
+            RABBITMQ_URL=amqp_url,
+            DATABASE_URL=database_url,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_URL=self.sim,
+            TELEGRAM_WEBHOOK_SECRET=SECRET,
+            GATEWAY_BIND=f"127.0.0.1:{self.gateway_port}",
+            RETRY_DELAY_MS="300",
+            PYTHONUNBUFFERED="1",
+        )
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.seen: dict[int, int] = {}
+
+    def start_process(self, name: str, args: list[str] | None = None) -> subprocess.Popen:
+        """Start one named process with the system's environment."""
+        log = open(self.log_dir / f"{name}.log", "ab")
+        process = subprocess.Popen(
+            [sys.executable, *(args or SERVICES[name])], cwd=ROOT, env=self.env,
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+        self.processes[name] = process
+        return process
+
+    def start(self) -> System:
+        """Everything up, the webhook set, the gateway healthy."""
+        self.start_process("telegram_sim", ["-m", "tools.telegram_sim", "--port",
+                                            str(self.sim_port), "--token", TOKEN])
+        for name in SERVICES:
+            self.start_process(name)
+        self._wait_for(f"{self.sim}/sim/webhook")
+        self._wait_for(f"{self.gateway}/healthz")
+        self.bot("setWebhook", url=f"{self.gateway}/telegram/webhook", secret_token=SECRET)
+        return self
+
+    def stop_process(self, name: str, sig=signal.SIGTERM, timeout: float = 20) -> int:
+        """Stop one process and return its exit code."""
+        process = self.processes.pop(name)
+        if process.poll() is None:
+            process.send_signal(sig)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        return process.returncode
+
+    def stop(self) -> None:
+        """Stop every process, the simulator last."""
+        for name in [n for n in self.processes if n != "telegram_sim"] + ["telegram_sim"]:
+            if name in self.processes:
+                self.stop_process(name)
+
+    def bot(self, method: str, **params) -> dict:
+        """Call the Bot API on the simulator as the bot would."""
+        response = requests.post(f"{self.sim}/bot{TOKEN}/{method}", json=params, timeout=10)
+        return response.json()
+
+    def send(self, user_id: int, text: str, first_name: str = "Warga") -> int:
+        """A resident types `text`; returns the update id."""
+        response = requests.post(f"{self.sim}/sim/updates", timeout=10, json={
+            "user": {"id": user_id, "first_name": first_name, "language_code": "id"},
+            "text": text,
+        })
+        response.raise_for_status()
+        return response.json()["update_id"]
+
+    def inject(self, update: dict) -> None:
+        """Deliver a raw update as given (a duplicate, an odd kind)."""
+        requests.post(f"{self.sim}/sim/updates", json={"update": update},
+                      timeout=10).raise_for_status()
+
+    def messages(self, chat_id: int, wait: float = 0) -> list[dict]:
+        """Messages the bot sent to `chat_id` since the last call."""
+        response = requests.get(f"{self.sim}/sim/messages", timeout=wait + 10, params={
+            "chat_id": chat_id, "after": self.seen.get(chat_id, 0), "wait": wait})
+        messages = response.json()["messages"]
+        if messages:
+            self.seen[chat_id] = messages[-1]["seq"]
+        return messages
+
+    def calls(self) -> list[dict]:
+        """Every Bot API call the simulator received, with its HTTP status."""
+        return requests.get(f"{self.sim}/sim/calls", timeout=10).json()["calls"]
+
+    def ask(self, user_id: int, text: str, timeout: float = 15) -> dict:
+        """Send `text` and return the bot's one reply."""
+        self.messages(user_id)  # forget anything older
+        self.send(user_id, text)
+        replies = self.messages(user_id, wait=timeout)
+        assert replies, f"no reply to {text!r} within {timeout}s"
+        return replies[0]
+
+    def _wait_for(self, url: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if requests.get(url, timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    log = (self.log_dir / f"{name}.log").read_text()[-3000:]
+                    raise RuntimeError(f"{name} exited with {process.returncode}:\n{log}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{url} did not answer within {timeout}s")
+            time.sleep(0.2)

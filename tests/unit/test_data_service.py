@@ -1,0 +1,175 @@
+"""The data services' handlers on the seeded demo village (SQLite), no broker."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from libs.config import Settings
+from libs.contracts import Command
+from libs.siades.bot_models import Chat
+from libs.siades.demo import DEMO_RESIDENTS
+from services.data_service.handlers import handle
+
+NOW = datetime(2026, 11, 28, 6, 0, 0)
+SETTINGS = Settings()
+HEAD_NIK, HEAD_KK, HEAD_NAME = DEMO_RESIDENTS["head"]
+
+
+@pytest.fixture
+def ask(session_factory):
+    """Run one command through the handler in its own transaction; return the reply."""
+    counter = iter(range(1, 10_000))
+
+    def ask(chat_id: int, action: str, *args: str, now: datetime = NOW):
+        command = Command(message_id=f"tg-{next(counter)}", update_id=1, service="data",
+                          action=action, chat_id=chat_id, user_id=chat_id, args=args)
+        with session_factory.begin() as session:
+            [reply] = handle(command, session, SETTINGS, now)
+        assert reply.chat_id == chat_id and reply.parse_mode == "HTML"
+        return reply
+
+    return ask
+
+
+def registered(ask, chat_id=1, who="head"):
+    nik, no_kk, _ = DEMO_RESIDENTS[who]
+    assert "berhasil" in ask(chat_id, "register", nik, no_kk).text
+    return chat_id
+
+
+def test_start_for_a_stranger_offers_only_registration(ask):
+    reply = ask(1, "start")
+    assert "Sumbermulyo" in reply.text and "DAFTAR#NIK#No KK" in reply.text
+    assert reply.reply_markup["keyboard"] == [[{"text": "Daftar"}]]
+
+
+def test_start_for_a_resident_greets_by_name_with_the_menu(ask):
+    registered(ask)
+    reply = ask(1, "start")
+    assert f"Selamat datang, <b>{HEAD_NAME}</b>" in reply.text
+    assert [b["text"] for row in reply.reply_markup["keyboard"] for b in row] == [
+        "Biodata", "Keluarga", "Surat", "PKH", "BPNT", "KIS"]
+
+
+@pytest.mark.parametrize("action", ["biodata", "keluarga", "pkh", "bpnt", "kis"])
+def test_data_needs_registration(ask, action):
+    assert "belum terdaftar" in ask(1, action).text
+
+
+@pytest.mark.parametrize("args, expected", [
+    ((), "DAFTAR#NIK#No KK"),
+    (("1",), "Format pendaftaran kurang tepat"),
+    (("1", "2", "3"), "Format pendaftaran kurang tepat"),
+    (("123", HEAD_KK), "NIK harus 16 angka (tertulis: 3 angka)"),
+    ((HEAD_NIK, "12345678901234567"), "No KK harus 16 angka (tertulis: 17 angka)"),
+])
+def test_malformed_registrations_explain_and_do_not_count(ask, args, expected):
+    for _ in range(6):
+        assert expected in ask(1, "register", *args).text
+    assert "berhasil" in ask(1, "register", HEAD_NIK, HEAD_KK).text
+
+
+def test_numbers_typed_with_spaces_and_dots_are_accepted(ask):
+    nik = f"{HEAD_NIK[:4]} {HEAD_NIK[4:8]}.{HEAD_NIK[8:]}"
+    assert "berhasil" in ask(1, "register", nik, HEAD_KK).text
+
+
+@pytest.mark.parametrize("who", ["dead", "moved"])
+def test_only_living_residents_register_and_the_refusal_reveals_nothing(ask, who):
+    nik, no_kk, _ = DEMO_RESIDENTS[who]
+    refused = ask(1, "register", nik, no_kk).text
+    wrong = ask(2, "register", "3517090000000000", no_kk).text
+    assert refused == wrong and "Sisa kesempatan: 4 kali" in refused
+
+
+def test_five_failures_lock_the_account_for_the_rest_of_the_window(ask):
+    for left in (4, 3, 2, 1):
+        assert f"Sisa kesempatan: {left} kali" in ask(1, "register", HEAD_NIK, "0" * 16).text
+    fifth = ask(1, "register", HEAD_NIK, "0" * 16).text
+    # locked until the first failure + 24 h, shown in WIB (UTC+7)
+    assert "dikunci sampai 29 November 2026 13:00 WIB" in fifth
+    assert "dikunci" in ask(1, "register", HEAD_NIK, HEAD_KK).text
+    assert "dikunci" in ask(1, "register", HEAD_NIK, HEAD_KK, now=NOW + timedelta(hours=23)).text
+    later = NOW + timedelta(hours=24, minutes=1)
+    assert "berhasil" in ask(1, "register", HEAD_NIK, HEAD_KK, now=later).text
+
+
+def test_one_account_per_resident_and_back(ask):
+    registered(ask, 1, "head")
+    assert "sudah terhubung dengan data" in ask(1, "register", HEAD_NIK, HEAD_KK).text
+    wife_nik, wife_kk, _ = DEMO_RESIDENTS["wife"]
+    assert "sudah terhubung dengan data" in ask(1, "register", wife_nik, wife_kk).text
+    assert "akun Telegram lain" in ask(2, "register", HEAD_NIK, HEAD_KK).text
+
+
+def test_biodata_shows_lookup_names_and_a_masked_nik(ask):
+    registered(ask)
+    text = ask(1, "biodata").text
+    assert HEAD_NAME in text
+    assert f"NIK: {HEAD_NIK[:4]}**********{HEAD_NIK[-2:]}" in text and HEAD_NIK not in text
+    assert "Tempat/Tgl Lahir: JOMBANG, 12 April 1978" in text
+    assert "Jenis Kelamin: LAKI-LAKI" in text
+    assert "Agama: ISLAM" in text
+    assert "Status Perkawinan: KAWIN" in text
+    assert "Pekerjaan: WIRASWASTA" in text
+    assert "Hubungan dalam Keluarga: KEPALA KELUARGA" in text
+    assert "Dusun KRAJAN" in text
+
+
+def test_family_lists_living_members_head_first_with_ages(ask):
+    registered(ask)
+    text = ask(1, "keluarga").text
+    assert f"No KK: {HEAD_KK[:4]}**********{HEAD_KK[-2:]}" in text
+    members = [line for line in text.splitlines() if line[:1].isdigit()]
+    assert members[0] == f"1. {HEAD_NAME} – KEPALA KELUARGA, LAKI-LAKI, 48 tahun"
+    assert members[1].startswith("2. SITI AMINAH – ISTRI, PEREMPUAN")
+    assert DEMO_RESIDENTS["dead"][2] not in text
+
+
+def test_programs_by_family_card_by_nik_and_not_at_all(ask):
+    registered(ask, 1, "head")
+    assert "<b>PKH</b>: Anda <b>terdaftar</b>" in ask(1, "pkh").text
+    assert "<b>BPNT</b>: Anda <b>terdaftar</b>" in ask(1, "bpnt").text
+    assert "tidak terdaftar" in ask(1, "kis").text
+    registered(ask, 2, "kis_member")
+    kis = ask(2, "kis").text
+    assert "terdaftar</b>" in kis and "kartu" in kis
+    registered(ask, 3, "household_head")
+    assert "<b>PKH</b>: Anda <b>terdaftar</b>" in ask(3, "pkh").text
+    registered(ask, 4, "no_program")
+    for action in ("pkh", "bpnt", "kis"):
+        assert "tidak terdaftar" in ask(4, action).text
+
+
+def test_a_program_the_village_does_not_have(ask, session_factory):
+    registered(ask)
+    from libs.siades.programs import Program
+    with session_factory.begin() as session:
+        session.query(Program).filter(Program.name == "KIS").delete()
+    assert "belum tercatat" in ask(1, "kis").text
+
+
+def test_unknown_text_gets_help(ask):
+    assert "belum terdaftar" in ask(1, "unknown").text
+    registered(ask)
+    reply = ask(1, "unknown")
+    assert "tidak dikenali" in reply.text and reply.reply_markup["keyboard"]
+
+
+def test_start_makes_a_blocked_chat_reachable_again(ask, session_factory):
+    with session_factory.begin() as session:
+        session.add(Chat(chat_id=1, unreachable_since=NOW, updated_at=NOW))
+    ask(1, "start")
+    with session_factory() as session:
+        assert session.get(Chat, 1).unreachable_since is None
+
+
+def test_registry_values_are_escaped(ask, session_factory):
+    from libs.siades.models import Resident
+    with session_factory.begin() as session:
+        resident = session.query(Resident).filter(Resident.nik == HEAD_NIK).one()
+        resident.birth_place = "<b>JOMBANG</b> & co"
+    registered(ask)
+    assert "&lt;b&gt;JOMBANG&lt;/b&gt; &amp; co" in ask(1, "biodata").text
