@@ -6,7 +6,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-DEFAULT_PROGRAM_ALIASES = "PKH=PKH;BPNT=BPNT,BPNT/SEMBAKO,SEMBAKO;KIS=KIS,JAMKESMAS,JKN-KIS,PBI,PBI-JK"
+DEFAULT_PROGRAM_ALIASES = (
+    "PKH=PKH;BPNT=BPNT,BPNT/SEMBAKO,SEMBAKO;KIS=KIS,JAMKESMAS,JKN-KIS,PBI,PBI-JK"
+)
 
 
 def parse_program_aliases(spec: str) -> dict[str, tuple[str, ...]]:

@@ -55,7 +55,7 @@ def persistent(message_id: str, headers: dict | None = None) -> pika.BasicProper
 
 
 def publish_confirmed(channel, exchange: str, routing_key: str, body: bytes, properties) -> None:
-    """Publish on a confirm-mode channel; raise PermanentError if unroutable, Transient if nacked."""
+    """Publish on a confirming channel: PermanentError if unroutable, TransientError if nacked."""
     try:
         channel.basic_publish(exchange, routing_key, body, properties, mandatory=True)
     except UnroutableError as exc:

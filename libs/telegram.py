@@ -68,7 +68,8 @@ class TelegramClient:
         except requests.Timeout:
             raise TransientError(f"{method}: Telegram did not answer in time") from None
         except requests.RequestException as exc:
-            raise TransientError(f"{method}: cannot reach Telegram ({type(exc).__name__})") from None
+            reason = type(exc).__name__  # never str(exc): it holds the URL, and so the token
+            raise TransientError(f"{method}: cannot reach Telegram ({reason})") from None
         return _result(method, response)
 
     def send_message(
@@ -105,6 +106,8 @@ def _result(method: str, response: requests.Response) -> Any:
     try:
         payload = response.json()
     except ValueError:
+        payload = {}  # a proxy's HTML error page, say
+    if not isinstance(payload, dict):
         payload = {}
     if response.status_code == 200 and payload.get("ok"):
         return payload.get("result")

@@ -48,7 +48,7 @@ def test_a_residents_whole_session(system):
 
     # Then every data service answers with their own data
     greeting = system.ask(user, "Menu")
-    assert f"Selamat datang, {HEAD_NAME}" in greeting["text"]
+    assert f"Selamat datang, <b>{HEAD_NAME}</b>" in greeting["text"]
 
     bio = system.ask(user, "Biodata")["text"]
     assert HEAD_NAME in bio and f"{HEAD_NIK[:4]}**********{HEAD_NIK[-2:]}" in bio

@@ -1,0 +1,81 @@
+"""The notifier's sender with a fake Bot API client: dedupe, 403, 400, retries."""
+
+from __future__ import annotations
+
+import pytest
+
+from libs.contracts import Outgoing, encode
+from libs.errors import TransientError
+from libs.siades.bot_models import Chat, Notification
+from libs.telegram import BadRequest, Forbidden, RateLimited
+from services.notifier.sender import make_sender
+
+
+class FakeClient:
+    """Answers each send with the next scripted outcome (an exception or a result)."""
+
+    def __init__(self, *outcomes):
+        self.outcomes = list(outcomes)
+        self.sent = []
+
+    def send_message(self, chat_id, text, parse_mode, reply_markup):
+        self.sent.append((chat_id, text))
+        outcome = self.outcomes.pop(0) if self.outcomes else {"message_id": len(self.sent)}
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+
+def body(message_id="tg-1:0", chat_id=42, text="Halo"):
+    return encode(Outgoing(message_id=message_id, chat_id=chat_id, text=text))
+
+
+@pytest.fixture
+def sleeps():
+    return []
+
+
+def sender(session_factory, client, sleeps):
+    return make_sender(session_factory, client, sleep=sleeps.append)
+
+
+def test_sent_once_and_recorded(session_factory, sleeps):
+    client = FakeClient({"message_id": 99})
+    send = sender(session_factory, client, sleeps)
+    send(body(), None, None)
+    send(body(), None, None)  # a duplicate of the same reply
+    assert client.sent == [(42, "Halo")]
+    with session_factory() as session:
+        assert session.get(Notification, "tg-1:0").telegram_message_id == 99
+
+
+def test_forbidden_marks_the_chat_unreachable_and_drops(session_factory, sleeps):
+    client = FakeClient(Forbidden("sendMessage: 403 Forbidden: bot was blocked by the user"))
+    send = sender(session_factory, client, sleeps)
+    send(body("a:0"), None, None)
+    send(body("b:0"), None, None)  # not even tried: the chat is unreachable
+    assert len(client.sent) == 1
+    with session_factory() as session:
+        assert session.get(Chat, 42).unreachable_since is not None
+        assert session.get(Notification, "a:0") is None
+
+
+def test_bad_request_is_permanent(session_factory, sleeps):
+    send = sender(session_factory, FakeClient(BadRequest("400 can't parse entities")), sleeps)
+    with pytest.raises(BadRequest):
+        send(body(), None, None)
+    assert sleeps == []
+
+
+def test_transient_errors_back_off_then_succeed(session_factory, sleeps):
+    client = FakeClient(TransientError("502"), RateLimited("429", retry_after=3), {"message_id": 5})
+    sender(session_factory, client, sleeps)(body(), None, None)
+    assert len(client.sent) == 3
+    assert 0 <= sleeps[0] <= 2 and sleeps[1] == 3  # backoff, then Telegram's retry_after
+
+
+def test_persistent_outage_hands_over_to_the_retry_queue(session_factory, sleeps):
+    client = FakeClient(*[TransientError("timeout")] * 10)
+    with pytest.raises(TransientError):
+        sender(session_factory, client, sleeps)(body(), None, None)
+    assert len(client.sent) == 4 and len(sleeps) == 3
