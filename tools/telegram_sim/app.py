@@ -1,0 +1,32 @@
+"""The fake Telegram Bot API server's Flask application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.serving import WSGIRequestHandler
+
+from tools.telegram_sim import botapi, control
+from tools.telegram_sim.simulator import Simulator
+
+MAX_UPLOAD = 50 * 1024 * 1024  # Telegram's limit for files bots upload
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """werkzeug's request handler without its access log: Bot API paths hold the token."""
+
+    def log_request(self, code="-", size="-") -> None:
+        """Log nothing; botapi logs each call without the token."""
+
+
+def create_app(token: str, *, retry_base_delay: float = 0.5, retry_max_delay: float = 10.0,
+               webhook_timeout: float = 60.0) -> Flask:
+    """A simulator for the bot with this token; close it with app.extensions[...].close()."""
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
+    app.json.sort_keys = False
+    app.extensions["telegram_sim"] = Simulator(
+        token, retry_base_delay=retry_base_delay, retry_max_delay=retry_max_delay,
+        webhook_timeout=webhook_timeout)
+    app.register_blueprint(botapi.bp)
+    app.register_blueprint(control.bp)
+    return app

@@ -1,0 +1,85 @@
+"""The Bot API endpoint: `GET|POST /bot<token>/<method>`, answered in Telegram's envelope."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from tools.telegram_sim.errors import ApiError
+from tools.telegram_sim.methods import HANDLERS, Described
+from tools.telegram_sim.params import coerce_params, read_params
+from tools.telegram_sim.rules import check_call
+
+log = logging.getLogger(__name__)
+bp = Blueprint("botapi", __name__)
+
+
+@bp.route("/bot<token>/<method>", methods=["GET", "POST"])
+def call(token: str, method: str):
+    """Run one Bot API call and log it (without the token)."""
+    sim = current_app.extensions["telegram_sim"]
+    raw: dict[str, Any] = {}
+    unreadable = None
+    try:
+        raw = read_params(request)
+    except ApiError as error:
+        unreadable = error
+    except RequestEntityTooLarge:
+        unreadable = ApiError(413, "Request Entity Too Large")
+    detail = None
+    try:
+        result = _run(sim, token, method, raw, unreadable)
+        status, body = 200, {"ok": True, "result": result}
+        if isinstance(result, Described):
+            body = {"ok": True, "result": result.result, "description": result.description}
+    except ApiError as error:
+        status, body, detail = error.code, error.envelope(), error.detail
+    description = body.get("description") if status != 200 else None
+    sim.store.record_call({"method": method, "params": _loggable(raw), "status": status,
+                           "description": description, "detail": detail})
+    log.info("%s%s -> %s%s", method, _summary(raw), status,
+             f" {description}" if description else "")
+    return jsonify(body), status
+
+
+def _run(sim, token: str, method: str, raw: dict[str, Any], unreadable: ApiError | None) -> Any:
+    if token != sim.token:
+        raise ApiError(401, "Unauthorized")
+    handler = HANDLERS.get(method.lower())
+    if handler is None:
+        raise ApiError(404, "Not Found")
+    if unreadable is not None:
+        raise unreadable
+    params = coerce_params(sim.spec, method, raw)
+    check_call(params)
+    fault = sim.store.take_fault(method, params.get("chat_id"))
+    if fault is not None:
+        raise ApiError(fault["error_code"], fault["description"],
+                       retry_after=fault.get("retry_after"))
+    return handler(sim, params)
+
+
+def _loggable(raw: dict[str, Any]) -> dict[str, Any]:
+    """Parameters as received, an uploaded file shown by its name and size."""
+    out = {}
+    for name, value in raw.items():
+        if isinstance(value, FileStorage):
+            value.stream.seek(0, 2)
+            value = {"filename": value.filename, "size": value.stream.tell()}
+        out[name] = value
+    return out
+
+
+def _summary(raw: dict[str, Any]) -> str:
+    chat_id = raw.get("chat_id")
+    return f" chat_id={chat_id}" if chat_id is not None else ""
+
+
+@bp.app_errorhandler(404)
+def not_found(error):
+    """Any other path answers like Telegram's server does."""
+    return jsonify(ApiError(404, "Not Found").envelope()), 404

@@ -1,0 +1,128 @@
+"""The residents' side and the test hooks: a JSON API under /sim/ (no token).
+
+    POST /sim/updates   {"user": {...}, "text": "..."}                       a resident writes
+                        {"user": {...}, "callback_data": "...", "message_id"?: M}  taps a button
+                        {"update": {...}}                                  a raw update, as is
+    GET  /sim/messages?chat_id=&after=&wait=   what the bot sent (long-polls up to wait s)
+    GET  /sim/calls?after=                     every Bot API call, with status and description
+    GET  /sim/webhook                          getWebhookInfo plus delivery counters
+    GET  /sim/files/<file_id>                  an uploaded document's bytes
+    GET  /sim/chats                            the chats residents started
+    POST /sim/faults    {"error_code": 429, "description": "...", "retry_after"?, "method"?,
+                         "chat_id"?, "times"?: 1}  make matching Bot API calls fail
+    POST /sim/reset                            forget chats, messages, calls, pending updates
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, current_app, jsonify, request, send_file
+
+from tools.telegram_sim.objects import BadInput
+
+MAX_WAIT = 60.0
+bp = Blueprint("control", __name__, url_prefix="/sim")
+
+
+def _sim():
+    return current_app.extensions["telegram_sim"]
+
+
+@bp.errorhandler(BadInput)
+def _bad_input(error: BadInput):
+    return jsonify({"error": str(error)}), 400
+
+
+def _number(name: str, kind: type, default):
+    value = request.args.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        raise BadInput(f"{name} must be a number") from None
+
+
+@bp.post("/updates")
+def post_update():
+    """Make an update from a resident's action (or take a raw one) and queue it."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadInput("expected a JSON object")
+    sim = _sim()
+    if "update" in body:
+        update = sim.inject(body["update"])
+    elif "callback_data" in body:
+        update = sim.resident_tap(body.get("user"), body["callback_data"], body.get("message_id"))
+    elif "text" in body:
+        update = sim.resident_text(body.get("user"), body["text"])
+    else:
+        raise BadInput("give text, callback_data or update")
+    if update is None:
+        return jsonify({"update_id": None, "filtered": "not in allowed_updates"})
+    answer = {"update_id": update.get("update_id")}
+    if "callback_query" in update and isinstance(update["callback_query"], dict):
+        answer["callback_query_id"] = update["callback_query"].get("id")
+    return jsonify(answer)
+
+
+@bp.get("/messages")
+def messages():
+    """Bot messages with seq > after, waiting up to `wait` seconds for the first."""
+    wait = min(max(_number("wait", float, 0.0), 0.0), MAX_WAIT)
+    found = _sim().store.sent_after(_number("after", int, 0), _number("chat_id", int, None), wait)
+    return jsonify({"messages": found})
+
+
+@bp.get("/calls")
+def calls():
+    """Every Bot API call with seq > after."""
+    return jsonify({"calls": _sim().store.calls_after(_number("after", int, 0))})
+
+
+@bp.get("/webhook")
+def webhook():
+    """getWebhookInfo's fields plus delivered / attempts / failures."""
+    sim = _sim()
+    return jsonify({**sim.queue.info(), **sim.queue.counters()})
+
+
+@bp.get("/files/<file_id>")
+def file(file_id: str):
+    """An uploaded document, with its file name."""
+    stored = _sim().store.file(file_id)
+    if stored is None:
+        return jsonify({"error": "no such file"}), 404
+    return send_file(io.BytesIO(stored.data), mimetype=stored.mime_type, as_attachment=True,
+                     download_name=stored.file_name)
+
+
+@bp.get("/chats")
+def chats():
+    """The chats residents started."""
+    return jsonify({"chats": _sim().store.chats()})
+
+
+@bp.post("/faults")
+def faults():
+    """Make the next matching Bot API call(s) fail with the given error."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("error_code"), int):
+        raise BadInput("expected an object with an integer error_code")
+    description = body.get("description")
+    if not isinstance(description, str) or not description:
+        raise BadInput("description must be a non-empty string")
+    fault = {"error_code": body["error_code"], "description": description,
+             "retry_after": body.get("retry_after"), "chat_id": body.get("chat_id"),
+             "method": body["method"].lower() if isinstance(body.get("method"), str) else None,
+             "times": body.get("times", 1)}
+    _sim().store.add_fault(fault)
+    return jsonify({"ok": True})
+
+
+@bp.post("/reset")
+def reset():
+    """Forget chats, messages, calls and pending updates (the webhook stays)."""
+    _sim().reset()
+    return jsonify({"ok": True})

@@ -1,0 +1,208 @@
+"""What the simulator remembers: chats, messages, files, callback queries, bot settings, logs.
+
+Sequence numbers of the logs only grow (also across reset), so a test that read up to a
+number never sees an older entry again.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tools.telegram_sim.objects import has_button, new_file_ids
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An uploaded document: its bytes and the Document describing it."""
+
+    file_id: str
+    file_unique_id: str
+    file_name: str
+    mime_type: str
+    data: bytes
+
+    def document(self) -> dict:
+        """The Document object of this file."""
+        return {"file_id": self.file_id, "file_unique_id": self.file_unique_id,
+                "file_name": self.file_name, "mime_type": self.mime_type,
+                "file_size": len(self.data)}
+
+
+class Store:
+    """Thread-safe memory of one simulated bot."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._sent_seq = 0
+        self._call_seq = 0
+        self._closed = False
+        self.commands: dict[tuple[str, str], list[dict]] = {}
+        self.descriptions: dict[str, str] = {}
+        self._faults: list[dict] = []
+        self._forget()
+
+    def _forget(self) -> None:
+        self._chats: dict[int, dict] = {}
+        self._users: dict[int, dict] = {}
+        self._last_message_id: dict[int, int] = {}
+        self._messages: dict[tuple[int, int], dict] = {}
+        self._sent: list[dict] = []
+        self._calls: list[dict] = []
+        self._files: dict[str, StoredFile] = {}
+        self._callbacks: dict[str, dict] = {}
+
+    def reset(self) -> None:
+        """Forget chats, messages, files, callback queries, logs and faults."""
+        with self._cond:
+            self._forget()
+            self._faults.clear()
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Wake every waiting reader; they answer with what they have."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    # Chats and messages
+
+    def start_chat(self, user: dict, chat: dict) -> None:
+        """Remember (or refresh) a resident and their private chat with the bot."""
+        with self._cond:
+            self._users[user["id"]] = user
+            self._chats[chat["id"]] = chat
+
+    def chat(self, chat_id: int) -> dict | None:
+        """A chat some resident started, or None."""
+        with self._cond:
+            return self._chats.get(chat_id)
+
+    def chats(self) -> list[dict]:
+        """Every known chat."""
+        with self._cond:
+            return list(self._chats.values())
+
+    def add_message(self, chat_id: int, build: Callable[[int], dict],
+                    record: dict | None = None) -> dict:
+        """Store build(next message id) in the chat, and log record (for bot messages)."""
+        with self._cond:
+            message_id = self._last_message_id.get(chat_id, 0) + 1
+            self._last_message_id[chat_id] = message_id
+            message = build(message_id)
+            self._messages[(chat_id, message_id)] = message
+            if record is not None:
+                self._log_sent(record, message_id)
+            return message
+
+    def message(self, chat_id: int, message_id: int) -> dict | None:
+        """A message of a chat, or None."""
+        with self._cond:
+            return self._messages.get((chat_id, message_id))
+
+    def replace_message(self, message: dict, record: dict) -> None:
+        """Store an edited message and log the edit."""
+        with self._cond:
+            chat_id = message["chat"]["id"]
+            self._messages[(chat_id, message["message_id"])] = message
+            self._log_sent(record, message["message_id"])
+
+    def latest_with_button(self, chat_id: int, data: str) -> dict | None:
+        """The newest message of the chat with an inline button carrying that data."""
+        with self._cond:
+            found = [m for (c, _), m in self._messages.items() if c == chat_id
+                     and has_button(m, data)]
+            return max(found, key=lambda m: m["message_id"], default=None)
+
+    # The log of what the bot sent
+
+    def _log_sent(self, record: dict, message_id: int) -> None:
+        self._sent_seq += 1
+        self._sent.append({"seq": self._sent_seq, "time": time.time(),
+                           "chat_id": record["chat_id"], "message_id": message_id, **record})
+        self._cond.notify_all()
+
+    def sent_after(self, after: int, chat_id: int | None = None, wait: float = 0.0) -> list[dict]:
+        """Bot messages with seq > after (of one chat), waiting up to `wait` s for the first."""
+        deadline = time.monotonic() + wait
+        with self._cond:
+            while True:
+                found = [r for r in self._sent if r["seq"] > after
+                         and (chat_id is None or r["chat_id"] == chat_id)]
+                remaining = deadline - time.monotonic()
+                if found or remaining <= 0 or self._closed:
+                    return found
+                self._cond.wait(remaining)
+
+    # The log of every Bot API call
+
+    def record_call(self, call: dict) -> None:
+        """Log one Bot API call."""
+        with self._cond:
+            self._call_seq += 1
+            self._calls.append({"seq": self._call_seq, "time": time.time(), **call})
+
+    def calls_after(self, after: int) -> list[dict]:
+        """Logged calls with seq > after."""
+        with self._cond:
+            return [c for c in self._calls if c["seq"] > after]
+
+    # Files
+
+    def add_file(self, data: bytes, file_name: str, mime_type: str) -> StoredFile:
+        """Keep an uploaded file under fresh ids."""
+        file_id, unique_id = new_file_ids()
+        stored = StoredFile(file_id, unique_id, file_name, mime_type, data)
+        with self._cond:
+            self._files[file_id] = stored
+        return stored
+
+    def file(self, file_id: str) -> StoredFile | None:
+        """An uploaded file by file_id, or None."""
+        with self._cond:
+            return self._files.get(file_id)
+
+    # Callback queries
+
+    def issue_callback(self, query_id: str, chat_id: int) -> None:
+        """Remember a callback query sent to the bot, so it can be answered once."""
+        with self._cond:
+            self._callbacks[query_id] = {"chat_id": chat_id, "answer": None}
+
+    def answer_callback(self, query_id: str, answer: dict) -> bool:
+        """Record the answer to a query; False if the query is unknown or already answered."""
+        with self._cond:
+            query = self._callbacks.get(query_id)
+            if query is None or query["answer"] is not None:
+                return False
+            query["answer"] = answer
+            return True
+
+    def callbacks(self) -> dict[str, dict]:
+        """Issued callback queries and their answers."""
+        with self._cond:
+            return {k: dict(v) for k, v in self._callbacks.items()}
+
+    # Injected failures
+
+    def add_fault(self, fault: dict) -> None:
+        """Make matching Bot API calls fail (see control.py for the fields)."""
+        with self._cond:
+            self._faults.append(dict(fault))
+
+    def take_fault(self, method: str, chat_id: object) -> dict | None:
+        """The first fault matching this call, counting it down; None if none matches."""
+        with self._cond:
+            for fault in self._faults:
+                if fault.get("method") not in (None, method.lower()):
+                    continue
+                if fault.get("chat_id") not in (None, chat_id):
+                    continue
+                if fault.get("times") is not None:
+                    fault["times"] -= 1
+                    if fault["times"] <= 0:
+                        self._faults.remove(fault)
+                return fault
+            return None
