@@ -133,14 +133,22 @@ def print_banner() -> None:
     lines = [
         "",
         "Layanan Desa is running.",
-        f"  Telegram simulator:   http://127.0.0.1:{SIM_PORT}/",
+        f"  Telegram simulator:   http://127.0.0.1:{SIM_PORT}/sim/webhook  (the fake Bot API)",
         "  RabbitMQ console:     http://127.0.0.1:15672/  (guest / guest)",
         f"  Webhook gateway:      http://127.0.0.1:{GATEWAY_PORT}/healthz",
         "  Demo residents (type DAFTAR#NIK#No KK in the chat):",
     ]
     for role, (nik, no_kk, name) in list(DEMO_RESIDENTS.items())[:3]:
         lines.append(f"    {name:<24} DAFTAR#{nik}#{no_kk}   ({role})")
-    lines.append("Press Ctrl-C to stop everything.\n")
+    nik, no_kk, _ = DEMO_RESIDENTS["head"]
+    lines += [
+        "  Talk to the bot as resident 1001, then read its replies:",
+        f"    curl -s localhost:{SIM_PORT}/sim/updates -H 'content-type: application/json' \\",
+        f"      -d '{{\"user\": {{\"id\": 1001, \"first_name\": \"Budi\"}}, "
+        f"\"text\": \"DAFTAR#{nik}#{no_kk}\"}}'",
+        f"    curl -s 'localhost:{SIM_PORT}/sim/messages?chat_id=1001&wait=5'",
+        "Press Ctrl-C to stop everything.\n",
+    ]
     print("\n".join(lines), flush=True)
 
 
