@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 4
 BASE_DELAY = 0.5
 MAX_DELAY = 8.0
+# Sleeping in the consumer's callback stalls its heartbeats (30 s): never wait longer at once.
+MAX_RETRY_AFTER = 20.0
 
 
 def backoff(attempt: int) -> float:
@@ -87,7 +89,10 @@ def _send_with_backoff(client: TelegramClient, message: Outgoing, sleep) -> dict
         except TransientError as exc:
             if attempt == ATTEMPTS:
                 raise
-            delay = exc.retry_after if isinstance(exc, RateLimited) else backoff(attempt)
+            if isinstance(exc, RateLimited):
+                delay = min(exc.retry_after or 1.0, MAX_RETRY_AFTER)
+            else:
+                delay = backoff(attempt)
             log.warning("message %s: %s; attempt %d again in %.1fs",
                         message.message_id, exc, attempt + 1, delay)
             sleep(delay)
