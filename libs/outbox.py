@@ -24,7 +24,10 @@ from libs import topology
 from libs.config import Settings
 from libs.contracts import Command, Outgoing, decode_command, encode
 from libs.errors import TransientError
+from libs.logs import setup_logging
+from libs.messaging import Consumer
 from libs.siades.bot_models import InboxEntry, OutboxEntry
+from libs.siades.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
 
@@ -92,3 +95,13 @@ def command_worker(service: str, factory: sessionmaker, settings: Settings, hand
                  command.routing_key, len(entries), "y" if len(entries) == 1 else "ies")
 
     return on_command
+
+
+def serve(service: str, queue: str, handle: Handle) -> None:
+    """Run a command worker of `service` on `queue` until SIGTERM/SIGINT."""
+    settings = Settings.from_env()
+    setup_logging(service, settings.log_level)
+    factory = make_session_factory(make_engine(settings.database_url))
+    consumer = Consumer(settings, queue, command_worker(service, factory, settings, handle))
+    consumer.install_signal_handlers()
+    consumer.run()

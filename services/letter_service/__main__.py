@@ -1,22 +1,12 @@
 """`python -m services.letter_service`: the letter worker."""
 
 from libs import topology
-from libs.config import Settings
-from libs.logs import setup_logging
-from libs.messaging import Consumer
-from libs.outbox import command_worker
-from libs.siades.db import make_engine, make_session_factory
+from libs.outbox import serve
 from services.letter_service.handlers import handle
 
 
 def main() -> None:
-    settings = Settings.from_env()
-    setup_logging("letter_service", settings.log_level)
-    factory = make_session_factory(make_engine(settings.database_url))
-    consumer = Consumer(settings, topology.LETTER_QUEUE,
-                        command_worker("letter_service", factory, settings, handle))
-    consumer.install_signal_handlers()
-    consumer.run()
+    serve("letter_service", topology.LETTER_QUEUE, handle)
 
 
 if __name__ == "__main__":
