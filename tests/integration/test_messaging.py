@@ -7,7 +7,6 @@ import time
 
 import pika
 import pytest
-import requests
 
 from libs import topology
 from libs.config import Settings
@@ -86,13 +85,7 @@ def test_publisher_reconnects_once_after_its_connection_was_closed(amqp_url, bro
     publisher = Publisher(settings_for(amqp_url))
     publisher.publish(topology.COMMANDS_EXCHANGE, "data.a", b"{}", "m-4")
     # Given the broker closes the publisher's connection (as after missed heartbeats) ...
-    api, auth = broker.api, broker.auth
-    deadline = time.monotonic() + 10
-    while not (conns := requests.get(f"{api}/connections", auth=auth, timeout=10).json()):
-        assert time.monotonic() < deadline, "connection never listed"
-        time.sleep(0.5)
-    for conn in conns:
-        requests.delete(f"{api}/connections/{conn['name']}", auth=auth, timeout=10)
+    broker.close_connections(amqp_url)
     time.sleep(0.5)
     # ... the next publish still succeeds, over a new connection.
     publisher.publish(topology.COMMANDS_EXCHANGE, "data.b", b"{}", "m-5")
@@ -149,4 +142,25 @@ def test_consumer_stops_on_request_and_leaves_unacked_messages_queued(amqp_url):
     # The message in hand was finished and acked; the other one is still there.
     remaining = get_all(amqp_url, topology.DATA_QUEUE, expect=2, wait=2)
     assert [body for _, body in remaining] == [b"two"]
+    publisher.close()
+
+
+def test_consumer_reconnects_after_the_broker_closed_its_connection(amqp_url, broker):
+    handled = []
+    settings = settings_for(amqp_url)
+    publisher = Publisher(settings)
+    with RunningConsumer(settings, topology.DATA_QUEUE, lambda b, p, pub: handled.append(b)):
+        publisher.publish(topology.COMMANDS_EXCHANGE, "data.x", b"before", "before")
+        deadline = time.monotonic() + 10
+        while handled != [b"before"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        # When the broker closes every connection (ConnectionClosedByBroker, as on a restart)
+        broker.close_connections(amqp_url, at_least=2)  # the publisher's and the consumer's
+        # Then the consumer comes back by itself and handles what is published next
+        publisher.publish(topology.COMMANDS_EXCHANGE, "data.x", b"after", "after")
+        deadline = time.monotonic() + 15
+        while handled != [b"before", b"after"]:
+            assert time.monotonic() < deadline, handled
+            time.sleep(0.05)
     publisher.close()

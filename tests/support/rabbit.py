@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 from urllib.parse import quote
 
@@ -49,3 +50,23 @@ class Broker:
                                 auth=self.auth, timeout=30)
         response.raise_for_status()
         return response.json()
+
+    def close_connections(self, url: str, at_least: int = 1, timeout: float = 15) -> int:
+        """Have the broker close every client connection of url's vhost, as a restart would.
+
+        The management API lists a new connection only after its next stats tick (~5 s).
+        """
+        vhost = url.rsplit("/", 1)[1]
+        deadline = time.monotonic() + timeout
+        while True:
+            conns = requests.get(f"{self.api}/vhosts/{vhost}/connections", auth=self.auth,
+                                 timeout=10).json()
+            if len(conns) >= at_least:
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"only {len(conns)} connections listed after {timeout}s")
+            time.sleep(0.25)
+        for conn in conns:
+            requests.delete(f"{self.api}/connections/{quote(conn['name'], safe='')}",
+                            auth=self.auth, timeout=10)
+        return len(conns)
