@@ -35,15 +35,15 @@ class Settings:
     gateway_bind: str = "127.0.0.1:8000"
     gateway_workers: int = 2
     max_body_bytes: int = 256 * 1024
-    prefetch: int = 20
-    retry_delay_ms: int = 2000
-    max_retries: int = 5
-    delivery_limit: int = 10
+    prefetch: int = 1
+    retry_delay_ms: int = 1000
+    max_retries: int = 8
     registration_max_failures: int = 5
     registration_window_hours: int = 24
     program_aliases: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: parse_program_aliases(DEFAULT_PROGRAM_ALIASES)
     )
+    timezone: str = "Asia/Jakarta"
     log_level: str = "INFO"
 
     @classmethod
@@ -72,7 +72,6 @@ class Settings:
             prefetch=get("PREFETCH", defaults.prefetch),
             retry_delay_ms=get("RETRY_DELAY_MS", defaults.retry_delay_ms),
             max_retries=get("MAX_RETRIES", defaults.max_retries),
-            delivery_limit=get("DELIVERY_LIMIT", defaults.delivery_limit),
             registration_max_failures=get(
                 "REGISTRATION_MAX_FAILURES", defaults.registration_max_failures
             ),
@@ -82,5 +81,6 @@ class Settings:
             program_aliases=parse_program_aliases(
                 env.get("PROGRAM_ALIASES") or DEFAULT_PROGRAM_ALIASES
             ),
+            timezone=get("TIMEZONE", defaults.timezone),
             log_level=get("LOG_LEVEL", defaults.log_level),
         )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from libs.siades.queries import area_label
 from libs.telegram import escape
@@ -10,7 +11,8 @@ from libs.texts import UNKNOWN_VALUE
 
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
           "September", "Oktober", "November", "Desember")
-WIB = timedelta(hours=7)
+ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
+               "Asia/Jayapura": "WIT"}
 
 
 def value(text: object | None) -> str:
@@ -22,20 +24,25 @@ def value(text: object | None) -> str:
 
 def tanggal(day: date | None) -> str:
     """`20 Mei 1970`."""
-    if day is None:
+    if not isinstance(day, date):  # None, or MariaDB's '0000-00-00' that pymysql leaves a str
         return UNKNOWN_VALUE
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def wib(moment: datetime) -> str:
-    """A naive UTC time as Western Indonesian Time: `28 November 2026 20:13`."""
-    local = moment + WIB
-    return f"{tanggal(local.date())} {local:%H:%M}"
+def local_time(moment: datetime, zone: str) -> datetime:
+    """A naive UTC time as the village's naive local time (what OpenSID stores and shows)."""
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+
+
+def clock(moment: datetime, zone: str) -> str:
+    """A naive UTC time for a resident: `28 November 2026 20:13 WIB`."""
+    local = local_time(moment, zone)
+    return f"{tanggal(local.date())} {local:%H:%M} {ZONE_LABELS.get(zone, zone)}"
 
 
 def age(birth: date | None, today: date) -> str:
     """Age in whole years: `53 tahun`."""
-    if birth is None:
+    if not isinstance(birth, date):
         return UNKNOWN_VALUE
     years = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
     return f"{max(years, 0)} tahun"

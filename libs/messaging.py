@@ -3,8 +3,9 @@
 Ack policy (`Consumer._on_message`), in one place:
     handler returns            -> ack
     DecodeError/PermanentError -> reject without requeue: the queue dead-letters it to `<q>.dead`
-    TransientError, or a bug   -> copy to `siades.retry` (back in `<q>` after the delay), ack;
-                                  after `max_retries` copies, reject to `<q>.dead`
+    TransientError, or a bug   -> copy to `siades.retry` (back in `<q>` after a delay that
+                                  doubles each time), ack; after `max_retries` copies, or if
+                                  the copy cannot be made, reject to `<q>.dead`
 A worker killed mid-message never acks: the broker redelivers, and the quorum queue's
 delivery limit parks a message that keeps killing its consumer.
 """
@@ -19,20 +20,37 @@ import time
 from collections.abc import Callable
 
 import pika
-from pika.exceptions import AMQPChannelError, AMQPConnectionError, NackError, UnroutableError
+from pika.exceptions import (
+    AMQPChannelError,
+    AMQPConnectionError,
+    ChannelClosedByBroker,
+    NackError,
+    UnroutableError,
+)
 
 from libs import topology
 from libs.config import Settings
-from libs.errors import PermanentError, TransientError
+from libs.errors import PermanentError, ServiceError, TransientError
+from libs.identity import mask_in_text
 
 log = logging.getLogger(__name__)
 
 RETRIES_HEADER = "x-retries"
 ERROR_HEADER = "x-last-error"
+MAX_RETRY_DELAY_MS = 60_000
 BROKER_ERRORS = (AMQPConnectionError, AMQPChannelError, ConnectionError, OSError)
 
 
-def connection_parameters(url: str, *, heartbeat: int = 30) -> pika.URLParameters:
+class TopologyMismatch(PermanentError):
+    """The broker holds a queue or exchange declared with other arguments than ours."""
+
+
+def retry_delay_ms(base_ms: int, retries: int) -> int:
+    """Delay before retry number `retries + 1`: base, 2 x base, 4 x base ... up to a minute."""
+    return min(base_ms * 2 ** retries, MAX_RETRY_DELAY_MS)
+
+
+def connection_parameters(url: str, *, heartbeat: int = 60) -> pika.URLParameters:
     """Parameters for `url` with timeouts, so a dead or blocked broker is noticed."""
     params = pika.URLParameters(url)
     params.heartbeat = heartbeat
@@ -43,7 +61,8 @@ def connection_parameters(url: str, *, heartbeat: int = 30) -> pika.URLParameter
     return params
 
 
-def persistent(message_id: str, headers: dict | None = None) -> pika.BasicProperties:
+def persistent(message_id: str, headers: dict | None = None,
+               expiration_ms: int | None = None) -> pika.BasicProperties:
     """Properties of a persistent JSON message."""
     return pika.BasicProperties(
         content_type="application/json",
@@ -51,6 +70,7 @@ def persistent(message_id: str, headers: dict | None = None) -> pika.BasicProper
         message_id=message_id,
         timestamp=int(time.time()),
         headers=headers or {},
+        expiration=None if expiration_ms is None else str(expiration_ms),
     )
 
 
@@ -85,6 +105,9 @@ class Publisher:
                         channel, exchange, routing_key, body, persistent(message_id)
                     )
                     return
+                except TopologyMismatch:
+                    self._forget()
+                    raise
                 except BROKER_ERRORS as exc:
                     self._forget()
                     if attempt == 2:
@@ -105,11 +128,6 @@ class Publisher:
     def close(self) -> None:
         """Close this process's connection, if it has one."""
         with self._lock:
-            if self._connection is not None and self._pid == os.getpid():
-                try:
-                    self._connection.close()
-                except BROKER_ERRORS:
-                    pass
             self._forget()
 
     def _ensure_channel(self):
@@ -128,6 +146,11 @@ class Publisher:
         return self._channel
 
     def _forget(self) -> None:
+        if self._connection is not None and self._pid == os.getpid():
+            try:
+                self._connection.close()
+            except Exception:  # noqa: BLE001 - it is being thrown away anyway
+                pass
         self._connection = None
         self._channel = None
 
@@ -140,10 +163,10 @@ class ChannelPublisher:
 
     def publish(
         self, exchange: str, routing_key: str, body: bytes, message_id: str,
-        headers: dict | None = None,
+        headers: dict | None = None, expiration_ms: int | None = None,
     ) -> None:
         """Publish persistently and wait for the broker's confirm."""
-        properties = persistent(message_id, headers)
+        properties = persistent(message_id, headers, expiration_ms)
         publish_confirmed(self._channel, exchange, routing_key, body, properties)
 
 
@@ -151,9 +174,15 @@ Handler = Callable[[bytes, pika.BasicProperties, ChannelPublisher], None]
 
 
 def _declare(channel, settings: Settings) -> None:
-    topology.declare(
-        channel, delivery_limit=settings.delivery_limit, retry_delay_ms=settings.retry_delay_ms
-    )
+    try:
+        topology.declare(channel)
+    except ChannelClosedByBroker as exc:
+        if exc.reply_code == 406:
+            raise TopologyMismatch(
+                f"the broker's queues differ from libs/topology.py ({exc.reply_text}); "
+                "delete the old queue or change it with a policy"
+            ) from exc
+        raise
 
 
 class Consumer:
@@ -181,6 +210,8 @@ class Consumer:
             try:
                 self._consume()
                 delay = 0.5
+            except TopologyMismatch as exc:
+                raise SystemExit(f"{self.queue}: {exc}") from exc
             except BROKER_ERRORS as exc:
                 log.warning("broker connection lost (%r); reconnecting in %.1fs", exc, delay)
                 self._stopping.wait(delay)
@@ -236,8 +267,17 @@ class Consumer:
             log.error("message %s failed %d times, parked: %s", message_id, retries + 1, exc)
             channel.basic_reject(method.delivery_tag, requeue=False)
             return
-        log.warning("message %s failed (%s); retry %d in %d ms",
-                    message_id, exc, retries + 1, self.settings.retry_delay_ms)
-        retry_headers = dict(headers, **{RETRIES_HEADER: retries + 1, ERROR_HEADER: str(exc)[:200]})
-        publisher.publish(topology.RETRY_EXCHANGE, self.queue, body, message_id, retry_headers)
+        delay = retry_delay_ms(self.settings.retry_delay_ms, retries)
+        log.warning("message %s failed (%s); retry %d in %d ms", message_id, exc, retries + 1,
+                    delay)
+        retry_headers = dict(headers, **{RETRIES_HEADER: retries + 1,
+                                         ERROR_HEADER: mask_in_text(str(exc))[:200]})
+        try:
+            publisher.publish(topology.RETRY_EXCHANGE, self.queue, body, message_id,
+                              retry_headers, expiration_ms=delay)
+        except ServiceError as publish_error:
+            log.error("message %s parked: cannot schedule its retry (%s)", message_id,
+                      publish_error)
+            channel.basic_reject(method.delivery_tag, requeue=False)
+            return
         channel.basic_ack(method.delivery_tag)

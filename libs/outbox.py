@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +32,11 @@ from libs.siades.db import make_engine, make_session_factory
 log = logging.getLogger(__name__)
 
 Handle = Callable[[Command, Session, Settings, datetime], list[Outgoing]]
+
+# Telegram resends an update for 24 h at most; after a week an inbox entry only risks
+# swallowing a new update whose id Telegram picked at random and happens to reuse.
+INBOX_RETENTION = timedelta(days=7)
+PRUNE_EVERY = timedelta(hours=1)
 
 
 def utcnow() -> datetime:
@@ -79,12 +84,25 @@ def publish_pending(factory: sessionmaker, publisher, entries: list[OutboxEntry]
                             .values(published_at=utcnow()))
 
 
+def prune(factory: sessionmaker, now: datetime) -> None:
+    """Forget inbox entries and published replies older than INBOX_RETENTION."""
+    cutoff = now - INBOX_RETENTION
+    with factory.begin() as session:
+        session.execute(delete(InboxEntry).where(InboxEntry.handled_at < cutoff))
+        session.execute(delete(OutboxEntry).where(OutboxEntry.published_at < cutoff))
+
+
 def command_worker(service: str, factory: sessionmaker, settings: Settings, handle: Handle):
     """The message handler the consumer loop calls for each command of `service`."""
+    last_prune = datetime.min
 
     def on_command(body: bytes, _properties, publisher) -> None:
+        nonlocal last_prune
         command = decode_command(body)  # DecodeError: parked in the DLQ
         try:
+            if utcnow() - last_prune > PRUNE_EVERY:
+                prune(factory, utcnow())
+                last_prune = utcnow()
             entries = process_once(
                 factory, service, command, lambda s: handle(command, s, settings, utcnow())
             )

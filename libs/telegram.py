@@ -20,7 +20,7 @@ import requests
 from libs.errors import PermanentError, TransientError
 
 CONNECT_TIMEOUT = 5
-READ_TIMEOUT = 30
+READ_TIMEOUT = 15  # Telegram answers sends in well under a second when it is healthy
 
 
 class BadRequest(PermanentError):

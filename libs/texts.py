@@ -64,7 +64,7 @@ REGISTER_NO_MATCH = (
 )
 REGISTER_LOCKED = (
     "Terlalu banyak percobaan pendaftaran yang gagal. Demi keamanan data penduduk, pendaftaran "
-    "dari akun ini dikunci sampai {until} WIB. Jika Anda kesulitan, silakan datang ke kantor "
+    "dari akun ini dikunci sampai {until}. Jika Anda kesulitan, silakan datang ke kantor "
     "desa dengan membawa KTP dan Kartu Keluarga."
 )
 ALREADY_REGISTERED_SELF = (

@@ -8,7 +8,8 @@
                └─ #        ──▶ notifier.outbox ──▶ notifier ──▶ Telegram
 
  for every work queue Q (quorum, delivery limit):
-   consumer fails for now  ──▶ siades.retry  [Q] ──▶ Q.retry  (TTL) ──dead-letters back──▶ Q
+   consumer fails for now  ──▶ siades.retry  [Q] ──▶ Q.retry  (per-message TTL, growing)
+                                                       └──dead-letters back──▶ Q
    rejected / over limit   ──▶ siades.dead   [Q] ──▶ Q.dead   (kept for an operator)
 ```
 
@@ -30,6 +31,10 @@ LETTER_QUEUE = "letter_service.commands"
 NOTIFIER_QUEUE = "notifier.outbox"
 
 OUTBOX_ROUTING_KEY = "outbox.send"
+
+# Redeliveries (consumers that died holding the message) before a queue dead-letters it.
+# A queue argument: changing it on a live broker needs a policy, not a restart (see README).
+DELIVERY_LIMIT = 10
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,7 @@ def command_routing_key(service: str, action: str) -> str:
     return f"{service}.{action}"
 
 
-def declare(channel, *, delivery_limit: int = 10, retry_delay_ms: int = 2000) -> None:
+def declare(channel) -> None:
     """Declare the whole topology on `channel`; safe to call any number of times."""
     for exchange in (COMMANDS_EXCHANGE, OUTBOX_EXCHANGE):
         channel.exchange_declare(exchange, exchange_type="topic", durable=True)
@@ -75,7 +80,7 @@ def declare(channel, *, delivery_limit: int = 10, retry_delay_ms: int = 2000) ->
     for wq in WORK_QUEUES:
         arguments = {
             "x-queue-type": "quorum",
-            "x-delivery-limit": delivery_limit,
+            "x-delivery-limit": DELIVERY_LIMIT,
             "x-dead-letter-exchange": DEAD_EXCHANGE,
             "x-dead-letter-routing-key": wq.name,
             # Quorum queues dead-letter at-most-once unless told otherwise.
@@ -91,8 +96,8 @@ def declare(channel, *, delivery_limit: int = 10, retry_delay_ms: int = 2000) ->
             retry_queue(wq.name),
             durable=True,
             arguments={
+                # No queue TTL: each message carries its own delay (`expiration`).
                 "x-queue-type": "quorum",
-                "x-message-ttl": retry_delay_ms,
                 "x-dead-letter-exchange": "",
                 "x-dead-letter-routing-key": wq.name,
                 "x-dead-letter-strategy": "at-least-once",

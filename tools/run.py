@@ -78,10 +78,7 @@ def main() -> None:
         sys.exit(str(exc))
     children: dict[str, subprocess.Popen] = {}
     try:
-        if not db_path.exists():
-            for command in ("init-db", "seed-demo"):
-                subprocess.run([sys.executable, "-m", "libs.siades", command], cwd=ROOT,
-                               env=env, check=True)
+        prepare_database(env["DATABASE_URL"])
         for name, args in CHILDREN.items():
             child = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -110,6 +107,24 @@ def main() -> None:
         node.stop()
         stop_idle_epmd()
         print("stopped.")
+
+
+def prepare_database(url: str) -> None:
+    """Create what is missing; seed the demo village unless residents are already there."""
+    from libs.siades.cli import init_db, seed_demo
+    from libs.siades.db import make_engine
+    from libs.siades.demo import NotEmptyError
+
+    engine = make_engine(url)
+    try:
+        init_db(engine)
+        try:
+            summary = seed_demo(engine)  # one transaction: an interrupted seed leaves nothing
+            print(f"seeded the demo village: {summary.residents} residents", flush=True)
+        except NotEmptyError:
+            pass  # a second `make run` keeps its data
+    finally:
+        engine.dispose()
 
 
 def set_webhook(secret: str) -> None:

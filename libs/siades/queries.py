@@ -114,7 +114,7 @@ def registration_candidate(session: Session, nik: str, no_kk: str) -> Resident |
     ).first()
 
 
-def link_chat(session: Session, resident_id: int, chat_id: int, now: datetime) -> bool:
+def link_chat(session: Session, resident_id: int, chat_id: int, verified_at: datetime) -> bool:
     """Link a chat to a living resident who has none yet; True iff this call linked it.
 
     A chat already linked to someone else violates the UNIQUE on `telegram`: the
@@ -127,7 +127,7 @@ def link_chat(session: Session, resident_id: int, chat_id: int, now: datetime) -
             Resident.base_status == ALIVE,
             or_(Resident.telegram.is_(None), Resident.telegram == ""),
         )
-        .values(telegram=str(chat_id), telegram_verified_at=now)
+        .values(telegram=str(chat_id), telegram_verified_at=verified_at)
         .execution_options(synchronize_session=False)
     )
     # The UPDATE bypassed the identity map: bring a loaded copy of the resident up to date.

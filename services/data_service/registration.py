@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from libs import texts
 from libs.config import Settings
 from libs.contracts import Command, Outgoing
-from libs.formatting import value, wib
+from libs.formatting import clock, local_time, value
 from libs.identity import is_identity_number, mask
 from libs.replies import reply
 from libs.siades import queries
@@ -36,7 +36,7 @@ def register(command: Command, session: Session, settings: Settings, now: dateti
     window = timedelta(hours=settings.registration_window_hours)
     failures = queries.failed_attempts_since(session, chat_id, now - window)
     if failures >= settings.registration_max_failures:
-        return _locked(command, session, now, window)
+        return _locked(command, session, settings, now, window)
 
     if not command.args:
         return reply(command, texts.HOW_TO_REGISTER, texts.REGISTER_MENU)
@@ -55,7 +55,7 @@ def register(command: Command, session: Session, settings: Settings, now: dateti
         log.info("chat %s: registration refused for NIK %s (no match)", chat_id, mask(nik))
         left = settings.registration_max_failures - failures - 1
         if left <= 0:
-            return _locked(command, session, now, window)
+            return _locked(command, session, settings, now, window)
         return reply(command, texts.REGISTER_NO_MATCH.format(left=left), texts.REGISTER_MENU)
 
     if resident.telegram and resident.telegram != str(chat_id):
@@ -63,7 +63,9 @@ def register(command: Command, session: Session, settings: Settings, now: dateti
         return reply(command, texts.RESIDENT_LINKED_TO_OTHER)
     try:
         with session.begin_nested():
-            linked = queries.link_chat(session, resident.id, chat_id, now)
+            # OpenSID's own columns hold the village's local time, as its admin pages show it.
+            linked = queries.link_chat(session, resident.id, chat_id,
+                                       local_time(now, settings.timezone))
     except IntegrityError:
         # The UNIQUE on tweb_penduduk.telegram: this chat was linked meanwhile.
         return reply(command, texts.CHAT_LINKED_TO_OTHER)
@@ -75,10 +77,11 @@ def register(command: Command, session: Session, settings: Settings, now: dateti
     return reply(command, text, texts.MAIN_MENU)
 
 
-def _locked(command: Command, session: Session, now: datetime, window: timedelta
-            ) -> list[Outgoing]:
+def _locked(command: Command, session: Session, settings: Settings, now: datetime,
+            window: timedelta) -> list[Outgoing]:
     first = queries.first_failure_since(session, command.chat_id, now - window) or now
-    return reply(command, texts.REGISTER_LOCKED.format(until=wib(first + window)))
+    until = clock(first + window, settings.timezone)
+    return reply(command, texts.REGISTER_LOCKED.format(until=until))
 
 
 def _digits_only(text: str) -> str:

@@ -15,6 +15,7 @@ import logging
 import random
 import time
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from libs.contracts import Outgoing, decode_outgoing
@@ -25,10 +26,11 @@ from libs.telegram import Forbidden, RateLimited, TelegramClient
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 4
+# One message may hold the consumer at most ~3 x 15 s (read timeout) + backoff + a capped
+# retry_after: well inside the 2 x 60 s of heartbeats the broker waits before it gives up on us.
+ATTEMPTS = 3
 BASE_DELAY = 0.5
-MAX_DELAY = 8.0
-# Sleeping in the consumer's callback stalls its heartbeats (30 s): never wait longer at once.
+MAX_DELAY = 4.0
 MAX_RETRY_AFTER = 20.0
 
 
@@ -71,15 +73,28 @@ def make_sender(factory: sessionmaker, client: TelegramClient, sleep=time.sleep)
                 session.merge(Chat(chat_id=message.chat_id, unreachable_since=utcnow(),
                                    updated_at=utcnow()))
             return
-        with factory.begin() as session:
-            session.add(Notification(
-                message_id=message.message_id, chat_id=message.chat_id,
-                method=message.method, sent_at=utcnow(),
-                telegram_message_id=(result or {}).get("message_id"),
-            ))
+        _record_sent(factory, message, result, sleep)
         log.info("message %s sent to chat %s", message.message_id, message.chat_id)
 
     return on_outgoing
+
+
+def _record_sent(factory: sessionmaker, message: Outgoing, result: dict | None, sleep) -> None:
+    # Telegram has the message now: failing here must not send it again, so never raise.
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with factory.begin() as session:
+                session.add(Notification(
+                    message_id=message.message_id, chat_id=message.chat_id,
+                    method=message.method, sent_at=utcnow(),
+                    telegram_message_id=(result or {}).get("message_id"),
+                ))
+            return
+        except SQLAlchemyError as exc:
+            log.warning("message %s sent but not yet recorded (%s)", message.message_id, exc)
+            sleep(backoff(attempt))
+    log.error("message %s sent but could not be recorded; a redelivery would repeat it",
+              message.message_id)
 
 
 def _send_with_backoff(client: TelegramClient, message: Outgoing, sleep) -> dict:

@@ -164,3 +164,38 @@ def test_consumer_reconnects_after_the_broker_closed_its_connection(amqp_url, br
             assert time.monotonic() < deadline, handled
             time.sleep(0.05)
     publisher.close()
+
+
+def test_a_retry_that_cannot_be_scheduled_parks_the_message(amqp_url, broker):
+    settings = settings_for(amqp_url)
+    publisher = Publisher(settings)
+    assert publisher.is_reachable()  # connected: it declared the topology already
+
+    def failing(body, properties, publisher):
+        raise TransientError("database away")
+
+    runner = RunningConsumer(settings, topology.DATA_QUEUE, failing)
+    with runner:
+        broker.wait_for_consumers(amqp_url, topology.DATA_QUEUE)
+        # An operator deletes the retry queue under the running consumer
+        connection = pika.BlockingConnection(connection_parameters(amqp_url))
+        connection.channel().queue_delete(topology.retry_queue(topology.DATA_QUEUE))
+        connection.close()
+        publisher.publish(topology.COMMANDS_EXCHANGE, "data.x", b"stuck", "stuck")
+        dead = get_all(amqp_url, topology.dead_queue(topology.DATA_QUEUE), wait=10)
+        assert runner.thread.is_alive()  # parked, and the consumer goes on
+    assert [(props.headers or {}).get("x-retries") for props, _ in dead] == [None]
+    assert [body for _, body in dead] == [b"stuck"]
+    publisher.close()
+
+
+def test_a_queue_declared_differently_stops_the_service_with_a_clear_message(amqp_url):
+    connection = pika.BlockingConnection(connection_parameters(amqp_url))
+    connection.channel().queue_declare(topology.DATA_QUEUE, durable=True, arguments={
+        "x-queue-type": "quorum", "x-delivery-limit": 3})
+    connection.close()
+    settings = settings_for(amqp_url)
+    with pytest.raises(SystemExit, match="inequivalent arg"):
+        Consumer(settings, topology.DATA_QUEUE, lambda *a: None).run()
+    with pytest.raises(PermanentError, match="differ from libs/topology.py"):
+        Publisher(settings).publish(topology.COMMANDS_EXCHANGE, "data.x", b"{}", "m")

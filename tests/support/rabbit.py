@@ -70,3 +70,17 @@ class Broker:
             requests.delete(f"{self.api}/connections/{quote(conn['name'], safe='')}",
                             auth=self.auth, timeout=10)
         return len(conns)
+
+    def wait_for_consumers(self, url: str, queue: str, timeout: float = 15) -> None:
+        """Wait until `queue` has a consumer (the management API lags up to ~5 s)."""
+        deadline = time.monotonic() + timeout
+        while self._consumers(url, queue) < 1:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no consumer on {queue} after {timeout}s")
+            time.sleep(0.25)
+
+    def _consumers(self, url: str, queue: str) -> int:
+        try:
+            return self.queue(url, queue).get("consumers", 0)
+        except requests.HTTPError:
+            return 0  # not declared yet

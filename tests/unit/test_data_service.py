@@ -89,7 +89,7 @@ def test_five_failures_lock_the_account_for_the_rest_of_the_window(ask):
         assert f"Sisa kesempatan: {left} kali" in ask(1, "register", HEAD_NIK, "0" * 16).text
     fifth = ask(1, "register", HEAD_NIK, "0" * 16).text
     # locked until the first failure + 24 h, shown in WIB (UTC+7)
-    assert "dikunci sampai 29 November 2026 13:00 WIB" in fifth
+    assert "dikunci sampai 29 November 2026 13:00 WIB." in fifth
     assert "dikunci" in ask(1, "register", HEAD_NIK, HEAD_KK).text
     assert "dikunci" in ask(1, "register", HEAD_NIK, HEAD_KK, now=NOW + timedelta(hours=23)).text
     later = NOW + timedelta(hours=24, minutes=1)
@@ -173,3 +173,22 @@ def test_registry_values_are_escaped(ask, session_factory):
         resident.birth_place = "<b>JOMBANG</b> & co"
     registered(ask)
     assert "&lt;b&gt;JOMBANG&lt;/b&gt; &amp; co" in ask(1, "biodata").text
+
+
+def test_registration_writes_opensids_columns_in_the_villages_local_time(ask, session_factory):
+    from libs.siades.models import Resident
+    registered(ask)  # at NOW, 06:00 UTC
+    with session_factory() as session:
+        resident = session.query(Resident).filter(Resident.nik == HEAD_NIK).one()
+        assert resident.telegram == "1"
+        assert resident.telegram_verified_at == datetime(2026, 11, 28, 13, 0, 0)  # WIB
+
+
+def test_dates_that_are_not_dates_show_as_unknown():
+    from datetime import date
+
+    from libs.formatting import age, tanggal
+    # pymysql hands MariaDB's zero date '0000-00-00' over as a string
+    assert tanggal("0000-00-00") == "-" and age("0000-00-00", date(2026, 1, 1)) == "-"
+    assert tanggal(date(1970, 5, 20)) == "20 Mei 1970"
+    assert age(date(1970, 5, 20), date(2026, 5, 19)) == "55 tahun"

@@ -78,4 +78,20 @@ def test_persistent_outage_hands_over_to_the_retry_queue(session_factory, sleeps
     client = FakeClient(*[TransientError("timeout")] * 10)
     with pytest.raises(TransientError):
         sender(session_factory, client, sleeps)(body(), None, None)
-    assert len(client.sent) == 4 and len(sleeps) == 3
+    assert len(client.sent) == 3 and len(sleeps) == 2
+
+
+def test_a_sent_message_that_cannot_be_recorded_is_not_sent_again(session_factory, sleeps):
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    def database_away(session, *_):
+        if any(isinstance(obj, Notification) for obj in session.new):
+            raise OperationalError("INSERT", {}, Exception("database is away"))
+
+    event.listen(session_factory, "before_flush", database_away)
+    client = FakeClient()
+    send = sender(session_factory, client, sleeps)
+    send(body(), None, None)  # no exception: the consumer acks, nothing is sent again
+    assert len(client.sent) == 1 and len(sleeps) == 3
+    event.remove(session_factory, "before_flush", database_away)

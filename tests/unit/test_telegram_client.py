@@ -42,7 +42,7 @@ def test_ok_returns_the_result_and_drops_none_parameters():
     url, kwargs = session.calls[0]
     assert url == f"http://sim.local/bot{TOKEN}/sendMessage"
     assert kwargs["json"] == {"chat_id": 42, "text": "Halo", "parse_mode": "HTML"}
-    assert kwargs["timeout"] == (5, 30)
+    assert kwargs["timeout"] == (5, 15)
 
 
 @pytest.mark.parametrize("status, payload, error", [
