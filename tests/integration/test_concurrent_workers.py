@@ -1,0 +1,81 @@
+"""Several data_service processes at once: copies of one update, and two accounts racing for
+one resident, on SQLite and on MariaDB."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from libs import topology
+from libs.config import Settings
+from libs.contracts import Command, decode_outgoing, encode
+from libs.messaging import Publisher
+from libs.siades.bot_models import InboxEntry, RegistrationAttempt
+from libs.siades.cli import init_db, seed_demo
+from libs.siades.db import make_engine, make_session_factory
+from libs.siades.demo import DEMO_RESIDENTS
+from libs.siades.models import Resident
+from tests.integration.test_messaging import get_all
+from tests.integration.test_worker_crash import run_worker
+
+pytestmark = pytest.mark.integration
+
+NIK, NO_KK, _ = DEMO_RESIDENTS["head"]
+WORKERS = 3
+
+
+@pytest.fixture(params=["sqlite", "mariadb"])
+def database_url(request, sqlite_url):
+    if request.param == "sqlite":
+        return sqlite_url
+    url = request.getfixturevalue("empty_mariadb_url")
+    engine = make_engine(url)
+    init_db(engine)
+    seed_demo(engine)
+    engine.dispose()
+    return url
+
+
+def register(update_id: int, chat_id: int) -> Command:
+    return Command(message_id=f"tg-{update_id}", update_id=update_id, service="data",
+                   action="register", chat_id=chat_id, user_id=chat_id, args=(NIK, NO_KK))
+
+
+def test_copies_and_races_have_one_effect(amqp_url, database_url):
+    # Given three copies of one update (Telegram resent it) and a second account that asks
+    # for the same resident at the same moment, all queued before the workers start
+    publisher = Publisher(Settings(rabbitmq_url=amqp_url))
+    commands = [register(100, 501)] * 3 + [register(200, 502)]
+    for command in commands:
+        publisher.publish(topology.COMMANDS_EXCHANGE, command.routing_key, encode(command),
+                          command.message_id)
+    publisher.close()
+
+    # When several workers take them at once
+    workers = [run_worker("services.data_service", amqp_url, database_url)
+               for _ in range(WORKERS)]
+    try:
+        replies = [decode_outgoing(body) for _, body in
+                   get_all(amqp_url, topology.NOTIFIER_QUEUE, wait=30, expect=2)]
+        # any copy's reply would be published at once: take what else comes within a second
+        replies += [decode_outgoing(body) for _, body in
+                    get_all(amqp_url, topology.NOTIFIER_QUEUE, wait=1, expect=10)]
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            assert worker.wait(20) == 0
+
+    # Then each update was handled once, and the resident is linked to exactly one account
+    assert {r.message_id for r in replies} == {"tg-100:0", "tg-200:0"}
+    winner = {r.chat_id for r in replies if "Pendaftaran berhasil" in r.text}
+    loser = {r.chat_id for r in replies if "akun Telegram lain" in r.text}
+    assert len(winner) == 1 and winner | loser == {501, 502}
+    factory = make_session_factory(make_engine(database_url))
+    with factory() as session:
+        linked = session.scalar(select(Resident.telegram).where(Resident.nik == NIK))
+        assert linked == str(winner.pop())
+        assert session.scalar(select(func.count()).select_from(InboxEntry)) == 2
+        successes = session.scalar(select(func.count()).select_from(RegistrationAttempt)
+                                   .where(RegistrationAttempt.success.is_(True)))
+        assert successes == 1
