@@ -23,6 +23,8 @@ class Gateway(BaseApplication):
         self.cfg.set("timeout", 30)
         self.cfg.set("graceful_timeout", 10)
         self.cfg.set("accesslog", None)
+        # gunicorn's control socket would live in $HOME; nothing here uses it.
+        self.cfg.set("control_socket_disable", True)
 
     def load(self):
         setup_logging("gateway", self.settings.log_level)
