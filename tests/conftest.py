@@ -10,7 +10,7 @@ from libs.siades.db import make_engine, make_session_factory
 from tests.support.rabbit import Broker, free_port
 from tools.rabbitmq_node import RabbitNode
 
-pytest_plugins = ["tests.support.fixtures_mariadb"]
+pytest_plugins = ["tests.support.fixtures_mariadb", "tests.support.fixtures_postgres"]
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +58,17 @@ def session_factory(sqlite_url):
 
 def pytest_report_header(config):
     return f"CI={os.environ.get('CI', '')}"
+
+
+@pytest.fixture
+def engine_for():
+    """make_engine(url) whose engines are disposed of after the test."""
+    engines = []
+
+    def make(url):
+        engines.append(make_engine(url))
+        return engines[-1]
+
+    yield make
+    for engine in engines:
+        engine.dispose()

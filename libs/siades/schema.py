@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, func, insert, inspect, select
+from sqlalchemy import Engine, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from libs.siades import bot_models, models
@@ -35,5 +35,11 @@ def init_db(engine: Engine) -> InitReport:
                 continue
             rows = [{"id": id_, "name": name} for id_, name in LOOKUPS[table]]
             session.execute(insert(model), rows)
+            if engine.dialect.name == "postgresql":
+                # Explicit ids leave PostgreSQL's sequence at 1: move it past them, so a later
+                # insert without an id (an operator adding a lookup value) does not collide.
+                session.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT max(id) FROM {table}))"))
             report.filled_lookups[table] = len(rows)
     return report

@@ -12,7 +12,7 @@ from libs.siades import queries
 from libs.siades.base import Base
 from libs.siades.bot_models import BOT_MODELS
 from libs.siades.cli import main
-from libs.siades.db import make_engine, make_session_factory
+from libs.siades.db import make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.models import Resident
 from tests.support.fixtures_mariadb import load_opensid_database
@@ -29,19 +29,6 @@ CHECKED_TABLES = ("tweb_penduduk", "tweb_keluarga", "program", "program_peserta"
 def readonly_url(mariadb_server):
     """One dump for the tests that only read (loading it takes a second or two)."""
     return load_opensid_database(mariadb_server)
-
-
-@pytest.fixture
-def engine_for():
-    engines = []
-
-    def make(url):
-        engines.append(make_engine(url))
-        return engines[-1]
-
-    yield make
-    for engine in engines:
-        engine.dispose()
 
 
 @pytest.fixture

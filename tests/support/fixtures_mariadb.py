@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.support.mariadb import MariaDBError, MariaDBServer, find_binary
+from tests.support.servers import private_server
 
 REPO = Path(__file__).resolve().parents[2]
 OPENSID_DUMP = REPO.parent / "shared" / "opensid" / "contoh_data_awal_20221201.sql"
@@ -52,20 +51,7 @@ def mariadb_server() -> Iterator[MariaDBServer]:
     """A mariadbd of our own for the whole session, stopped and removed at the end."""
     if find_binary("mariadbd") is None:
         pytest.fail("mariadbd not found: run `apt-get install mariadb-server`")
-    # Not under pytest's tmp dirs: those are 0700, and the server runs as user mysql.
-    base = tempfile.mkdtemp(prefix="siades-mariadb-")
-    server = None
-    try:
-        try:
-            server = MariaDBServer(base)
-            server.start()
-        except MariaDBError as exc:
-            pytest.fail(str(exc))  # never a skip: CI installs MariaDB, so must a developer
-        yield server
-    finally:
-        if server is not None:
-            server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+    yield from private_server(MariaDBServer, MariaDBError, "siades-mariadb-")
 
 
 @pytest.fixture

@@ -7,13 +7,12 @@ command line with `-p tests.support.fixtures_postgres`.
 from __future__ import annotations
 
 import itertools
-import shutil
-import tempfile
 from collections.abc import Iterator
 
 import pytest
 
 from tests.support.postgres import INSTALL_HINT, PostgresError, PostgresServer, find_bin_dir
+from tests.support.servers import private_server
 
 _database_numbers = itertools.count(1)
 
@@ -28,20 +27,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     """A postgres of our own for the whole session, stopped and removed at the end."""
     if find_bin_dir() is None:
         pytest.fail(f"initdb and postgres not found: {INSTALL_HINT}")
-    # Not under pytest's tmp dirs: those are 0700, and the server runs as user postgres.
-    base = tempfile.mkdtemp(prefix="siades-postgres-")
-    server = None
-    try:
-        try:
-            server = PostgresServer(base)
-            server.start()
-        except PostgresError as exc:
-            pytest.fail(str(exc))  # never a skip: CI installs PostgreSQL, so must a developer
-        yield server
-    finally:
-        if server is not None:
-            server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+    yield from private_server(PostgresServer, PostgresError, "siades-postgres-")
 
 
 @pytest.fixture

@@ -92,7 +92,10 @@ class PostgresServer:
         self._wait_ready(timeout)
 
     def _hand_to_postgres_user(self) -> dict:
-        postgres = pwd.getpwnam("postgres")
+        try:
+            postgres = pwd.getpwnam("postgres")
+        except KeyError:
+            raise PostgresError(f"no postgres user to run the server as: {INSTALL_HINT}") from None
         for path in (self.base_dir, self.run_dir):
             os.chown(path, postgres.pw_uid, postgres.pw_gid)
         # postgres must be able to traverse every ancestor (mkdtemp dirs are 0700).
@@ -105,10 +108,7 @@ class PostgresServer:
 
     def _server_env(self) -> dict[str, str]:
         # The host's PG* variables (PGDATA, PGPORT...) must not leak into our cluster.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-        if self._as_root:
-            env["HOME"] = str(self.base_dir)
-        return env
+        return {k: v for k, v in os.environ.items() if not k.startswith("PG")}
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

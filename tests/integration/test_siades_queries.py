@@ -1,4 +1,4 @@
-"""Query functions (libs/siades/queries.py) on the SQLite demo village."""
+"""Query functions (libs/siades/queries.py) on the demo village, in SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from libs.siades.cli import main
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS, DEMO_RTM_NO, FAMILIES
 from libs.siades.models import Family, Program, ProgramParticipant, Resident
+from tests.support.fixtures_postgres import unique_database_name
+
+pytestmark = pytest.mark.postgres
 
 NOW = datetime(2025, 3, 1, 8, 30)
 ALL_PROGRAMS = ("PKH", "BPNT", "KIS")
@@ -25,13 +28,28 @@ def seeded_template(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def session(seeded_template, tmp_path):
-    path = tmp_path / "demo.db"
-    shutil.copy(seeded_template, path)
-    engine = make_engine(f"sqlite:///{path}")
+@pytest.fixture(scope="module")
+def postgres_seeded_url(postgres_server):
+    """One PostgreSQL demo village for the module; each test rolls back what it writes."""
+    name = unique_database_name("queries")
+    postgres_server.create_database(name)
+    url = postgres_server.url(name)
+    assert main(["seed-demo"], environ={"DATABASE_URL": url}) == 0
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def session(request, seeded_template, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "demo.db"
+        shutil.copy(seeded_template, path)
+        url = f"sqlite:///{path}"
+    else:
+        url = request.getfixturevalue("postgres_seeded_url")
+    engine = make_engine(url)
     with make_session_factory(engine)() as session:
         yield session
+        session.rollback()
     engine.dispose()
 
 
