@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -27,6 +27,7 @@ from libs.errors import TransientError
 from libs.logs import setup_logging
 from libs.messaging import Consumer
 from libs.siades.bot_models import InboxEntry, OutboxEntry
+from libs.siades.coltypes import utcnow
 from libs.siades.db import make_engine, make_session_factory
 
 log = logging.getLogger(__name__)
@@ -37,11 +38,6 @@ Handle = Callable[[Command, Session, Settings, datetime], list[Outgoing]]
 # swallowing a new update whose id Telegram picked at random and happens to reuse.
 INBOX_RETENTION = timedelta(days=7)
 PRUNE_EVERY = timedelta(hours=1)
-
-
-def utcnow() -> datetime:
-    """Naive UTC now, as every bot_ table stores it."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def process_once(factory: sessionmaker, service: str, command: Command, work) -> list[OutboxEntry]:

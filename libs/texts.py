@@ -47,8 +47,10 @@ NOT_REGISTERED = "Akun Telegram Anda belum terdaftar.\n" + HOW_TO_REGISTER
 REGISTER_BAD_FORMAT = (
     "Format pendaftaran kurang tepat.\n" + HOW_TO_REGISTER
 )
-REGISTER_BAD_NIK = "NIK harus 16 angka (tertulis: {given} angka). Periksa kembali KTP Anda.\n" \
+REGISTER_BAD_NIK = (
+    "NIK harus 16 angka (tertulis: {given} angka). Periksa kembali KTP Anda.\n"
     + HOW_TO_REGISTER
+)
 REGISTER_BAD_KK = (
     "No KK harus 16 angka (tertulis: {given} angka). Periksa kembali Kartu Keluarga Anda.\n"
     + HOW_TO_REGISTER

@@ -57,7 +57,6 @@ class UpdateSchema(_Lenient):
     callback_query = fields.Nested(CallbackQuerySchema, load_default=None)
 
 
-_update_id_only = fields.Integer(strict=True)
 _schema = UpdateSchema()
 
 

@@ -20,8 +20,8 @@ from sqlalchemy.orm import sessionmaker
 
 from libs.contracts import Outgoing, decode_outgoing
 from libs.errors import TransientError
-from libs.outbox import utcnow
 from libs.siades.bot_models import Chat, Notification
+from libs.siades.coltypes import utcnow
 from libs.telegram import Forbidden, RateLimited, TelegramClient
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import func, select
 
 from libs.contracts import Command, decode_outgoing
-from libs.outbox import INBOX_RETENTION, process_once, prune, publish_pending, utcnow
+from libs.outbox import INBOX_RETENTION, process_once, prune, publish_pending
 from libs.replies import Replies
 from libs.siades.bot_models import InboxEntry, OutboxEntry
+from libs.siades.coltypes import utcnow
 
 COMMAND = Command(message_id="tg-1", update_id=1, service="data", action="start", chat_id=5,
                   user_id=5)
