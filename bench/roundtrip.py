@@ -37,7 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--asks", type=int, default=100)
     args = parser.parse_args()
-    nik, no_kk, _ = DEMO_RESIDENTS["head"]
+    nik, no_kk, _ = DEMO_RESIDENTS["single"]  # a resident the demo prompts leave alone
     first, seen = ask("/start", 0)
     _, seen = ask(f"DAFTAR#{nik}#{no_kk}", seen)
     latencies = []
