@@ -11,7 +11,7 @@ from tools.telegram_sim.app import create_app
 from tools.telegram_sim.testing import serve
 
 NIK = "5201142005716996"
-TOKEN = "123456789:AAHsecretsecretsecretsecretsecret12"
+TOKEN = "123456789:FAKE-test-token_not-real"
 
 
 @pytest.fixture
