@@ -45,29 +45,34 @@ def process_once(factory: sessionmaker, service: str, command: Command, work) ->
     now = utcnow()
     try:
         with factory.begin() as session:
-            if session.get(InboxEntry, command.message_id) is None:
-                replies = work(session)
-                session.add(InboxEntry(message_id=command.message_id, service=service,
-                                       handled_at=now))
-                session.add_all(
-                    OutboxEntry(message_id=r.message_id, source_message_id=command.message_id,
-                                routing_key=topology.OUTBOX_ROUTING_KEY,
-                                payload=encode(r).decode(), created_at=now)
-                    for r in replies
-                )
-            else:
+            if session.get(InboxEntry, command.message_id) is not None:
                 log.info("command %s already handled; resending what is unsent",
                          command.message_id)
+                return _unpublished(session, command.message_id)
+            replies = work(session)
+            session.add(InboxEntry(message_id=command.message_id, service=service,
+                                   handled_at=now))
+            entries = [
+                OutboxEntry(message_id=r.message_id, source_message_id=command.message_id,
+                            routing_key=topology.OUTBOX_ROUTING_KEY,
+                            payload=encode(r).decode(), created_at=now)
+                for r in replies
+            ]
+            session.add_all(entries)
+        return entries  # the usual case: one transaction, no second look
     except IntegrityError:
         log.info("command %s handled concurrently by another worker", command.message_id)
     with factory() as session:
-        pending = session.scalars(
-            select(OutboxEntry)
-            .where(OutboxEntry.source_message_id == command.message_id,
-                   OutboxEntry.published_at.is_(None))
-            .order_by(OutboxEntry.id)
-        ).all()
-    return list(pending)
+        return _unpublished(session, command.message_id)
+
+
+def _unpublished(session: Session, source_message_id: str) -> list[OutboxEntry]:
+    return list(session.scalars(
+        select(OutboxEntry)
+        .where(OutboxEntry.source_message_id == source_message_id,
+               OutboxEntry.published_at.is_(None))
+        .order_by(OutboxEntry.id)
+    ))
 
 
 def publish_pending(factory: sessionmaker, publisher, entries: list[OutboxEntry]) -> None:
