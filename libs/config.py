@@ -32,6 +32,7 @@ class Settings:
     telegram_bot_token: str = ""
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_secret: str = ""
+    public_url: str = ""  # where Telegram reaches the gateway; empty: long polling
     gateway_bind: str = "127.0.0.1:8000"
     gateway_workers: int = 2
     max_body_bytes: int = 256 * 1024
@@ -66,6 +67,7 @@ class Settings:
             telegram_webhook_secret=get(
                 "TELEGRAM_WEBHOOK_SECRET", defaults.telegram_webhook_secret
             ),
+            public_url=get("PUBLIC_URL", defaults.public_url),
             gateway_bind=get("GATEWAY_BIND", defaults.gateway_bind),
             gateway_workers=get("GATEWAY_WORKERS", defaults.gateway_workers),
             max_body_bytes=get("MAX_BODY_BYTES", defaults.max_body_bytes),

@@ -3,8 +3,10 @@
     2xx with ok=true   -> the result
     400                -> BadRequest (permanent: the same call fails the same way)
     403                -> Forbidden (permanent: the resident blocked the bot)
+    401, 404           -> Unauthorized (transient: the token is wrong until someone fixes it)
+    409                -> Conflict (transient: a webhook is set, or another getUpdates runs)
     429                -> RateLimited (transient, with Telegram's retry_after)
-    5xx, 401, 404, network errors, timeouts -> TransientError
+    5xx, network errors, timeouts -> TransientError
 The token is part of every URL, so no URL and no requests exception text is ever logged or
 raised: errors carry the method name and Telegram's description only.
 """
@@ -21,6 +23,7 @@ from libs.errors import PermanentError, TransientError
 
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 15  # Telegram answers sends in well under a second when it is healthy
+ALLOWED_UPDATES = ["message", "callback_query"]  # the only kinds the gateway serves
 
 
 class BadRequest(PermanentError):
@@ -29,6 +32,14 @@ class BadRequest(PermanentError):
 
 class Forbidden(PermanentError):
     """The bot may not write to this chat (403): blocked, or the user is gone."""
+
+
+class Unauthorized(TransientError):
+    """Telegram does not know the token (401, or 404 for one it cannot even parse)."""
+
+
+class Conflict(TransientError):
+    """getUpdates refused (409): a webhook is set, or another poller is running."""
 
 
 class RateLimited(TransientError):
@@ -91,10 +102,13 @@ class TelegramClient:
                   "reply_markup": reply_markup}
         return self.call("sendDocument", params, files={"document": (filename, content)})
 
+    def get_me(self) -> dict:
+        """getMe: the bot's own User, and the proof that the token works."""
+        return self.call("getMe")
+
     def get_updates(self, offset: int | None, timeout: int = 25) -> list[dict]:
         """getUpdates (long polling); confirms every update before `offset`."""
-        params = {"offset": offset, "timeout": timeout, "allowed_updates": ["message",
-                                                                           "callback_query"]}
+        params = {"offset": offset, "timeout": timeout, "allowed_updates": ALLOWED_UPDATES}
         return self.call("getUpdates", params, read_timeout=timeout + 10)
 
 
@@ -120,4 +134,8 @@ def _result(method: str, response: requests.Response) -> Any:
         raise BadRequest(description)
     if status == 403:
         raise Forbidden(description)
+    if status in (401, 404):
+        raise Unauthorized(description)
+    if status == 409:
+        raise Conflict(description)
     raise TransientError(description)

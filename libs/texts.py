@@ -146,3 +146,24 @@ LETTER_NOT_YET = (
 
 SEX_AGE = "{years} tahun"
 UNKNOWN_VALUE = "-"
+
+# The bot's profile (setMyCommands, setMyDescription, setMyShortDescription): what Telegram
+# shows in the "/" menu, in an empty chat, and on the bot's profile page.
+BOT_COMMANDS = [
+    ("start", "Menu utama"),
+    ("daftar", "Hubungkan akun Telegram dengan NIK dan No KK"),
+    ("biodata", "Data diri Anda"),
+    ("keluarga", "Anggota keluarga dalam Kartu Keluarga"),
+    ("pkh", "Kepesertaan PKH"),
+    ("bpnt", "Kepesertaan BPNT"),
+    ("kis", "Kepesertaan KIS"),
+    ("surat", "Jenis surat keterangan dan cara pengajuannya"),
+    ("status", "Status permohonan surat Anda"),
+    ("batal", "Batalkan permohonan surat yang sedang diproses"),
+]
+BOT_DESCRIPTION = (
+    "Layanan {village} lewat Telegram: lihat data kependudukan Anda dan keluarga, cek "
+    "kepesertaan bantuan sosial (PKH, BPNT, KIS), dan ajukan surat keterangan tanpa antre di "
+    "kantor desa. Tekan Mulai, lalu hubungkan akun Anda sekali dengan NIK dan No KK."
+)
+BOT_SHORT_DESCRIPTION = "Layanan {village}: data penduduk, bantuan sosial dan surat keterangan."

@@ -1,10 +1,25 @@
-"""`python -m services.gateway`: the webhook app under gunicorn on GATEWAY_BIND."""
+"""`python -m services.gateway [webhook | poll | setup]`: how updates get in.
+
+    webhook (default)  the webhook app under gunicorn on GATEWAY_BIND
+    poll               long polling: getUpdates into the same exchange, no public address needed
+    setup              register the command menu and descriptions; with PUBLIC_URL, the webhook
+"""
+
+import argparse
+import logging
 
 from gunicorn.app.base import BaseApplication
 
 from libs.config import Settings
+from libs.errors import ServiceError
 from libs.logs import setup_logging
+from libs.messaging import Publisher
+from libs.telegram import TelegramClient, Unauthorized
+from services.gateway import bot_setup
 from services.gateway.app import create_app
+from services.gateway.poller import Poller
+
+log = logging.getLogger("services.gateway")
 
 
 class Gateway(BaseApplication):
@@ -31,11 +46,60 @@ class Gateway(BaseApplication):
         return create_app(self.settings)
 
 
-def main() -> None:
-    settings = Settings.from_env()
-    setup_logging("gateway", settings.log_level)
+def serve_webhook(settings: Settings) -> None:
     create_app(settings)  # fail fast, before forking, on a configuration error
     Gateway(settings).run()
+
+
+def poll(settings: Settings) -> None:
+    publisher = Publisher(settings)
+    poller = Poller(telegram_client(settings), publisher)
+    poller.install_signal_handlers()
+    poller.drop_webhook()
+    poller.run()
+    publisher.close()
+
+
+def setup(settings: Settings, village: str) -> None:
+    client = telegram_client(settings)
+    bot_setup.configure_profile(client, village)
+    if settings.public_url:
+        url = bot_setup.set_webhook(client, settings.public_url, settings.telegram_webhook_secret)
+        print(f"webhook set to {url}")
+    print("command menu and descriptions set")
+
+
+def telegram_client(settings: Settings) -> TelegramClient:
+    """A client for the configured bot, once Telegram has accepted its token."""
+    if not settings.telegram_bot_token:
+        raise SystemExit("TELEGRAM_BOT_TOKEN is not set: give the token @BotFather issued.")
+    client = TelegramClient(settings.telegram_api_url, settings.telegram_bot_token)
+    try:
+        bot = client.get_me()
+    except Unauthorized:
+        raise SystemExit("Telegram does not accept TELEGRAM_BOT_TOKEN: copy it again from "
+                         "@BotFather (/mybots, API Token).") from None
+    except ServiceError as exc:
+        raise SystemExit(
+            f"Cannot reach the Bot API at {settings.telegram_api_url}: {exc}") from None
+    log.info("bot @%s", bot.get("username"))
+    return client
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m services.gateway", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", nargs="?", default="webhook", choices=["webhook", "poll", "setup"])
+    parser.add_argument("--village", default="Desa", help="setup: the name in the descriptions")
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    setup_logging("gateway", settings.log_level)
+    if args.mode == "poll":
+        poll(settings)
+    elif args.mode == "setup":
+        setup(settings, args.village)
+    else:
+        serve_webhook(settings)
 
 
 if __name__ == "__main__":

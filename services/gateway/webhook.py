@@ -8,10 +8,9 @@ import logging
 
 from flask import Blueprint, current_app, jsonify, request
 
-from libs import topology
-from libs.contracts import encode
 from libs.errors import ServiceError
-from services.gateway.updates import InvalidUpdate, parse_update
+from services.gateway.ingest import accept
+from services.gateway.updates import InvalidUpdate
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhook", __name__)
@@ -33,22 +32,14 @@ def receive_update():
     except (ValueError, UnicodeDecodeError):
         return _error(400, "body is not JSON")
     try:
-        command = parse_update(raw)
+        command = accept(raw, current_app.extensions["publisher"])
     except InvalidUpdate as exc:
         return _error(400, str(exc))
-    if command is None:
-        log.info("update %s ignored: not a kind we serve", raw.get("update_id"))
-        return jsonify(ok=True, ignored=True)
-
-    publisher = current_app.extensions["publisher"]
-    try:
-        publisher.publish(
-            topology.COMMANDS_EXCHANGE, command.routing_key, encode(command), command.message_id
-        )
     except ServiceError as exc:
-        log.warning("update %s not accepted, broker said: %s", command.update_id, exc)
+        log.warning("update %s not accepted, broker said: %s", raw.get("update_id"), exc)
         return _error(503, "message broker unavailable, retry later")
-    log.info("update %s -> %s", command.update_id, command.routing_key)
+    if command is None:
+        return jsonify(ok=True, ignored=True)
     return jsonify(ok=True)
 
 
