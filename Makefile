@@ -12,6 +12,10 @@ help: ## list the targets
 install: $(STAMP) ## create .venv with the pinned dependencies
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "Python 3.11 or newer is needed: install it, or name it with make PYTHON=python3.12 ..."; \
+	  exit 1; }
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || tools/apt-install python3-venv
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

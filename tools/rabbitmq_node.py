@@ -64,21 +64,26 @@ class RabbitNode:
         (self.base / "enabled_plugins").write_text("[rabbitmq_management].\n")
         (self.base / "rabbitmq-env.conf").write_text("")
 
-    def start(self, timeout: float = 90) -> RabbitNode:
-        """Start the node and wait until it accepts connections."""
+    def start(self, timeout: float = 90, output=None) -> RabbitNode:
+        """Start the node and wait until it accepts connections.
+
+        The server's own output goes to `output` (e.g. subprocess.PIPE, read from
+        self.process.stdout), by default to `server.out` in the node's directory.
+        """
         if not (RABBIT_BIN / "rabbitmq-server").exists():
             raise RuntimeError(INSTALL_HINT)
         self._write_config()
-        log = open(self.base / "server.out", "ab")
+        if output is None:
+            output = open(self.base / "server.out", "ab")
         self.process = subprocess.Popen(
-            [str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), stdout=log,
+            [str(RABBIT_BIN / "rabbitmq-server")], env=self.env(), stdout=output,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
         )
         pid_file = self.base / "rabbitmq.pid"
         deadline = time.monotonic() + timeout
         while not pid_file.exists():
             if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"RabbitMQ did not start; see {self.base / 'server.out'}")
+                raise RuntimeError(f"RabbitMQ did not start; see its output and {self.base}/log")
             time.sleep(0.1)
         self.ctl("wait", "--timeout", str(int(timeout)), str(pid_file))
         return self

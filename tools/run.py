@@ -1,49 +1,126 @@
 """`make run`: the whole system on one machine, on the embedded defaults.
 
-A private RabbitMQ node and a SQLite database under `.run/`, the Telegram simulator, the gateway,
-the workers and the notifier, each a child process whose output is shown prefixed with its name
-and kept in `.run/logs/`. Ctrl-C (or SIGTERM) stops every child, the broker last.
+A private RabbitMQ node and a SQLite database under `.run/` (seeded with the demo village the
+first time), the gateway, the workers and the notifier, each a child process whose output is
+shown prefixed with its name and kept in `.run/logs/<name>.log`. Ctrl-C (or SIGTERM) stops
+every child, the broker last; the next `make run` keeps the data (`make clean` forgets it).
+
+Where Telegram is:
+    TELEGRAM_BOT_TOKEN unset      the simulator on :8080 with its chat page; webhook delivery
+    TELEGRAM_BOT_TOKEN set        the real Bot API through long polling (no public address)
+      ... and PUBLIC_URL set      the real Bot API through a webhook at PUBLIC_URL, which must
+                                  reach the gateway on 127.0.0.1:8000 (a reverse proxy's job)
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-import requests
-
-from tools.rabbitmq_node import RabbitNode, stop_idle_epmd
-
 ROOT = Path(__file__).resolve().parents[1]
-RUN = ROOT / ".run"
-SIM_PORT = 8080
-GATEWAY_PORT = 8000
-TOKEN = "123456:SIM-TOKEN"
-
-CHILDREN = {
-    "telegram_sim": ["-m", "tools.telegram_sim", "--port", str(SIM_PORT), "--token", TOKEN],
-    "gateway": ["-m", "services.gateway"],
-    "data_service": ["-m", "services.data_service"],
-    "letter_service": ["-m", "services.letter_service"],
-    "notifier": ["-m", "services.notifier"],
-}
+SIM_TOKEN = "123456:SIM-TOKEN"
+STOP_TIMEOUT = 10  # seconds a child gets to finish after SIGTERM before it is killed
 
 
-def port_free(port: int) -> bool:
-    """Whether nothing listens on 127.0.0.1:`port`."""
-    import socket
-
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) != 0
+class Prerequisite(Exception):
+    """Something outside the project is missing; the message says what to do."""
 
 
-def pump(name: str, stream, log_path: Path) -> None:
+@dataclass(frozen=True)
+class Layout:
+    """Where everything lives and listens."""
+
+    run_dir: Path
+    amqp_port: int = 5672
+    console_port: int = 15672
+    dist_port: int = 25672  # RabbitMQ's inter-node port, loopback only
+    sim_port: int = 8080
+    gateway_port: int = 8000
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.run_dir / 'siades.db'}"
+
+    @property
+    def logs(self) -> Path:
+        return self.run_dir / "logs"
+
+
+@dataclass(frozen=True)
+class TelegramSide:
+    """Which Telegram the system talks to, and how updates come in."""
+
+    mode: str  # "simulator", "polling" or "webhook"
+    api_url: str
+    token: str
+    public_url: str = ""
+
+    @classmethod
+    def from_env(cls, env: dict[str, str], layout: Layout) -> TelegramSide:
+        token = env.get("TELEGRAM_BOT_TOKEN", "")
+        if not token:
+            return cls("simulator", f"http://127.0.0.1:{layout.sim_port}", SIM_TOKEN)
+        api_url = env.get("TELEGRAM_API_URL") or "https://api.telegram.org"
+        public_url = env.get("PUBLIC_URL", "")
+        return cls("webhook" if public_url else "polling", api_url, token, public_url)
+
+
+class Supervisor:
+    """Child processes with their output prefixed on the terminal and copied to log files."""
+
+    def __init__(self, logs: Path):
+        self.logs = logs
+        self.children: dict[str, subprocess.Popen] = {}
+        self._pumps: list[threading.Thread] = []
+
+    def start(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        """Start `python <args>` as `name`, in its own session: the terminal's Ctrl-C is ours."""
+        child = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 stdin=subprocess.DEVNULL, start_new_session=True)
+        self.watch(name, child)
+
+    def watch(self, name: str, child: subprocess.Popen) -> None:
+        """Supervise a child started elsewhere (its stdout must be a pipe)."""
+        self.children[name] = child
+        pump = threading.Thread(target=_pump, args=(name, child.stdout, self.logs / f"{name}.log"),
+                                daemon=True)
+        pump.start()
+        self._pumps.append(pump)
+
+    def exited(self) -> str | None:
+        """The name of a child that has exited, if any."""
+        return next((name for name, child in self.children.items() if child.poll() is not None),
+                    None)
+
+    def stop_all(self) -> None:
+        """SIGTERM to every child at once; SIGKILL to the group of any still up after the wait."""
+        for child in self.children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        for name, child in self.children.items():
+            try:
+                child.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                print(f"{name} did not stop within {STOP_TIMEOUT} s; killing it", flush=True)
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+        for pump in self._pumps:
+            pump.join(2)
+
+
+def _pump(name: str, stream, log_path: Path) -> None:
     """Copy a child's output to the terminal, prefixed, and to its log file."""
     with open(log_path, "ab") as log:
         for line in iter(stream.readline, b""):
@@ -53,64 +130,55 @@ def pump(name: str, stream, log_path: Path) -> None:
             sys.stdout.flush()
 
 
-def main() -> None:
-    for port in (5672, 15672, SIM_PORT, GATEWAY_PORT):
-        if not port_free(port):
-            sys.exit(f"Port {port} is in use: stop whatever listens there, then `make run`.")
-    (RUN / "logs").mkdir(parents=True, exist_ok=True)
-    db_path = RUN / "siades.db"
-    secret = secrets.token_urlsafe(24)
-    env = dict(os.environ, DATABASE_URL=f"sqlite:///{db_path}",
-               RABBITMQ_URL="amqp://guest:guest@127.0.0.1:5672/%2F",
-               TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=f"http://127.0.0.1:{SIM_PORT}",
-               TELEGRAM_WEBHOOK_SECRET=secret, GATEWAY_BIND=f"127.0.0.1:{GATEWAY_PORT}",
-               PYTHONUNBUFFERED="1")
+def check_ports(layout: Layout, telegram: TelegramSide) -> None:
+    """Every port we listen on must be free: say which is not, and what to do."""
+    wanted = {layout.amqp_port: "--amqp-port", layout.console_port: "--console-port",
+              layout.dist_port: "--dist-port", layout.gateway_port: "--gateway-port"}
+    if telegram.mode == "simulator":
+        wanted[layout.sim_port] = "--sim-port"
+    for port, option in wanted.items():
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                hint = " (a RabbitMQ service? `sudo systemctl stop rabbitmq-server`)" if (
+                    port in (layout.amqp_port, layout.dist_port)) else ""
+                raise Prerequisite(
+                    f"Port {port} is in use{hint}: stop what listens there, or run "
+                    f"`.venv/bin/python -m tools.run {option} <another port>`.")
 
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    signal.signal(signal.SIGINT, lambda *_: stopping.set())
 
-    print("starting RabbitMQ ...", flush=True)
-    node = RabbitNode(RUN / "rabbitmq", 5672, 15672, name="siades")
+def ensure_rabbitmq() -> None:
+    """Install Debian's rabbitmq-server when missing; we run our own node, not the service."""
+    from tools.rabbitmq_node import RABBIT_BIN
+
+    if (RABBIT_BIN / "rabbitmq-server").exists():
+        return
+    if subprocess.run([str(ROOT / "tools" / "apt-install"), "rabbitmq-server"]).returncode:
+        raise Prerequisite("RabbitMQ could not be installed: see the message above.")
+    # On a machine with systemd the package starts a system-wide broker on 5672: ours replaces it.
+    if Path("/run/systemd/system").exists() and shutil.which("systemctl"):
+        as_root = [] if os.geteuid() == 0 else ["sudo"]
+        subprocess.run([*as_root, "systemctl", "disable", "--now", "rabbitmq-server"],
+                       capture_output=True)
+
+
+def check_token(telegram: TelegramSide) -> str:
+    """The bot's @username, once the real Bot API has accepted the token."""
+    from libs.errors import ServiceError
+    from libs.telegram import TelegramClient, Unauthorized
+
     try:
-        node.start()
-    except RuntimeError as exc:
-        sys.exit(str(exc))
-    children: dict[str, subprocess.Popen] = {}
-    try:
-        prepare_database(env["DATABASE_URL"])
-        for name, args in CHILDREN.items():
-            child = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
-            children[name] = child
-            threading.Thread(target=pump, args=(name, child.stdout, RUN / "logs" / f"{name}.log"),
-                             daemon=True).start()
-        set_webhook(secret)
-        print_banner()
-        while not stopping.is_set():
-            for name, child in children.items():
-                if child.poll() is not None:
-                    print(f"{name} exited with {child.returncode}; stopping everything.")
-                    stopping.set()
-            stopping.wait(0.5)
-    finally:
-        print("stopping ...", flush=True)
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children.values():
-            try:
-                child.wait(15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        node.stop()
-        stop_idle_epmd()
-        print("stopped.")
+        return TelegramClient(telegram.api_url, telegram.token).get_me()["username"]
+    except Unauthorized:
+        raise Prerequisite("Telegram does not accept TELEGRAM_BOT_TOKEN: copy it again from "
+                           "@BotFather (/mybots, API Token).") from None
+    except ServiceError as exc:
+        raise Prerequisite(
+            f"Cannot reach the Bot API at {telegram.api_url} ({exc}): check the network, or "
+            "unset TELEGRAM_BOT_TOKEN to use the simulator.") from None
 
 
-def prepare_database(url: str) -> None:
-    """Create what is missing; seed the demo village unless residents are already there."""
+def prepare_database(url: str) -> bool:
+    """Create what is missing; seed the demo village into an empty database. True if seeded."""
     from libs.siades.cli import init_db, seed_demo
     from libs.siades.db import make_engine
     from libs.siades.demo import NotEmptyError
@@ -119,52 +187,166 @@ def prepare_database(url: str) -> None:
     try:
         init_db(engine)
         try:
-            summary = seed_demo(engine)  # one transaction: an interrupted seed leaves nothing
-            print(f"seeded the demo village: {summary.residents} residents", flush=True)
+            seed_demo(engine)  # one transaction: an interrupted seed leaves nothing behind
+            return True
         except NotEmptyError:
-            pass  # a second `make run` keeps its data
+            return False  # a second `make run` keeps its data
     finally:
         engine.dispose()
 
 
-def set_webhook(secret: str) -> None:
-    """Point the simulator's webhook at the gateway, once both answer."""
+def village_name(url: str) -> str:
+    """`Desa <name>` from the database's config row."""
+    from libs.siades import queries
+    from libs.siades.db import make_engine, make_session_factory
+
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as session:
+            return f"Desa {queries.village_name(session) or ''}".strip()
+    finally:
+        engine.dispose()
+
+
+def child_commands(telegram: TelegramSide, layout: Layout) -> dict[str, list[str]]:
+    """The processes to start, by name, in order."""
+    commands = {}
+    if telegram.mode == "simulator":
+        commands["telegram_sim"] = ["-m", "tools.telegram_sim", "--port", str(layout.sim_port),
+                                    "--token", SIM_TOKEN]
+    commands["gateway"] = ["-m", "services.gateway",
+                           "poll" if telegram.mode == "polling" else "webhook"]
+    for worker in ("data_service", "letter_service", "notifier"):
+        commands[worker] = ["-m", f"services.{worker}"]
+    return commands
+
+
+def connect_telegram(telegram: TelegramSide, layout: Layout, secret: str, village: str) -> None:
+    """Set the bot's profile, and its webhook unless it polls, once the gateway answers."""
+    import requests
+
+    from libs.errors import ServiceError
+    from libs.telegram import TelegramClient
+    from services.gateway import bot_setup
+
+    client = TelegramClient(telegram.api_url, telegram.token)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    while True:
         try:
-            requests.get(f"http://127.0.0.1:{GATEWAY_PORT}/healthz", timeout=2)
-            requests.post(f"http://127.0.0.1:{SIM_PORT}/bot{TOKEN}/setWebhook", timeout=5, json={
-                "url": f"http://127.0.0.1:{GATEWAY_PORT}/telegram/webhook",
-                "secret_token": secret}).raise_for_status()
-            return
-        except requests.RequestException:
+            if telegram.mode != "polling":
+                requests.get(f"http://127.0.0.1:{layout.gateway_port}/healthz", timeout=2)
+            bot_setup.configure_profile(client, village)
+            break
+        except (requests.RequestException, ServiceError):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the gateway or the Bot API did not answer within 30 s; "
+                                   f"see {layout.logs}") from None
             time.sleep(0.3)
-    raise RuntimeError("the gateway or the simulator did not come up within 30 s")
+    if telegram.mode == "simulator":
+        bot_setup.set_webhook(client, f"http://127.0.0.1:{layout.gateway_port}", secret)
+    elif telegram.mode == "webhook":
+        bot_setup.set_webhook(client, telegram.public_url, secret)
 
 
-def print_banner() -> None:
+def banner(telegram: TelegramSide, layout: Layout, village: str, bot: str, seeded: bool) -> str:
+    """What to open and what to type."""
     from libs.siades.demo import DEMO_RESIDENTS
 
+    where = {
+        "simulator": f"http://127.0.0.1:{layout.sim_port}/   (the Telegram simulator's chat "
+                     "page; one tab per resident)",
+        "polling": f"Telegram: write to @{bot}   (long polling, no public address needed)",
+        "webhook": f"Telegram: write to @{bot}   (webhook at {telegram.public_url}, which must "
+                   f"reach 127.0.0.1:{layout.gateway_port})",
+    }[telegram.mode]
+    data = "seeded just now" if seeded else "kept from the last run"
     lines = [
         "",
-        "Layanan Desa is running.",
-        f"  Telegram simulator:   http://127.0.0.1:{SIM_PORT}/sim/webhook  (the fake Bot API)",
-        "  RabbitMQ console:     http://127.0.0.1:15672/  (guest / guest)",
-        f"  Webhook gateway:      http://127.0.0.1:{GATEWAY_PORT}/healthz",
-        "  Demo residents (type DAFTAR#NIK#No KK in the chat):",
+        f"Layanan Desa is running for {village} ({data}: {layout.database_url}).",
+        f"  Chat with the bot:  {where}",
+        f"  RabbitMQ console:   http://127.0.0.1:{layout.console_port}/   user guest, "
+        "password guest",
+        f"  Gateway health:     http://127.0.0.1:{layout.gateway_port}/healthz",
+        f"  Logs:               {layout.logs}/",
+        "  Demo residents: link an account by typing one of these lines, then tap Biodata:",
     ]
-    for role, (nik, no_kk, name) in list(DEMO_RESIDENTS.items())[:3]:
-        lines.append(f"    {name:<24} DAFTAR#{nik}#{no_kk}   ({role})")
-    nik, no_kk, _ = DEMO_RESIDENTS["head"]
-    lines += [
-        "  Talk to the bot as resident 1001, then read its replies:",
-        f"    curl -s localhost:{SIM_PORT}/sim/updates -H 'content-type: application/json' \\",
-        f"      -d '{{\"user\": {{\"id\": 1001, \"first_name\": \"Budi\"}}, "
-        f"\"text\": \"DAFTAR#{nik}#{no_kk}\"}}'",
-        f"    curl -s 'localhost:{SIM_PORT}/sim/messages?chat_id=1001&wait=5'",
-        "Press Ctrl-C to stop everything.\n",
-    ]
-    print("\n".join(lines), flush=True)
+    for key, programs in (("head", "PKH, BPNT"), ("kis_member", "PKH, BPNT, KIS"),
+                          ("no_program", "no assistance")):
+        nik, no_kk, name = DEMO_RESIDENTS[key]
+        lines.append(f"    DAFTAR#{nik}#{no_kk}   {name} ({programs})")
+    nik, no_kk, name = DEMO_RESIDENTS["dead"]
+    lines += [f"    DAFTAR#{nik}#{no_kk}   {name} (deceased: refused)",
+              "Ctrl-C stops everything; the data stays in .run/ (`make clean` removes it).", ""]
+    return "\n".join(lines)
+
+
+def run(layout: Layout, env: dict[str, str]) -> None:
+    """Bring everything up, then wait for Ctrl-C, SIGTERM, or a child that dies."""
+    from tools.rabbitmq_node import RabbitNode, stop_idle_epmd
+
+    telegram = TelegramSide.from_env(env, layout)
+    check_ports(layout, telegram)
+    bot = check_token(telegram) if telegram.mode != "simulator" else "desa_sim_bot"
+    ensure_rabbitmq()
+    layout.logs.mkdir(parents=True, exist_ok=True)
+    secret = env.get("TELEGRAM_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
+    child_env = dict(env, DATABASE_URL=layout.database_url,
+                     RABBITMQ_URL=f"amqp://guest:guest@127.0.0.1:{layout.amqp_port}/%2F",
+                     TELEGRAM_BOT_TOKEN=telegram.token, TELEGRAM_API_URL=telegram.api_url,
+                     TELEGRAM_WEBHOOK_SECRET=secret,
+                     GATEWAY_BIND=f"127.0.0.1:{layout.gateway_port}", PYTHONUNBUFFERED="1")
+
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+
+    supervisor = Supervisor(layout.logs)
+    node = RabbitNode(layout.run_dir / "rabbitmq", layout.amqp_port, layout.console_port,
+                      layout.dist_port, name="siades")
+    print("starting RabbitMQ ...", flush=True)
+    try:
+        node.start(output=subprocess.PIPE)
+    except RuntimeError as exc:
+        raise Prerequisite(str(exc)) from None
+    supervisor.watch("rabbitmq", node.process)
+    try:
+        seeded = prepare_database(layout.database_url)
+        village = village_name(layout.database_url)
+        for name, args in child_commands(telegram, layout).items():
+            supervisor.start(name, args, child_env)
+        connect_telegram(telegram, layout, secret, village)
+        print(banner(telegram, layout, village, bot, seeded), flush=True)
+        while not stopping.is_set():
+            if (name := supervisor.exited()) is not None:
+                print(f"{name} exited with {supervisor.children[name].returncode}; "
+                      f"stopping everything (see {layout.logs / name}.log).", flush=True)
+                break
+            stopping.wait(0.5)
+    finally:
+        print("stopping ...", flush=True)
+        del supervisor.children["rabbitmq"]  # the broker goes last, once nothing uses it
+        supervisor.stop_all()
+        node.stop()
+        stop_idle_epmd()
+        print("stopped.", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tools.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    defaults = Layout(ROOT / ".run")
+    parser.add_argument("--dir", type=Path, default=defaults.run_dir,
+                        help="data, logs and broker state (default .run/)")
+    for option in ("amqp_port", "console_port", "dist_port", "sim_port", "gateway_port"):
+        parser.add_argument(f"--{option.replace('_', '-')}", type=int,
+                            default=getattr(defaults, option))
+    args = parser.parse_args(argv)
+    layout = Layout(args.dir.resolve(), args.amqp_port, args.console_port, args.dist_port,
+                    args.sim_port, args.gateway_port)
+    try:
+        run(layout, dict(os.environ))
+    except Prerequisite as exc:
+        sys.exit(str(exc))
 
 
 if __name__ == "__main__":
