@@ -11,7 +11,15 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
 
 from libs.errors import DecodeError
 
@@ -92,13 +100,20 @@ class OutgoingSchema(Schema):
     chat_id = fields.Integer(required=True, strict=True)
     text = fields.String(required=True)
     method = fields.String(
-        load_default="sendMessage", validate=validate.OneOf(["sendMessage", "sendDocument"])
+        load_default="sendMessage",
+        validate=validate.OneOf(["sendMessage", "sendDocument", "answerCallbackQuery"]),
     )
     parse_mode = fields.String(load_default="HTML", allow_none=True)
     reply_markup = fields.Dict(load_default=None, allow_none=True)
     document = fields.Dict(load_default=None, allow_none=True)
     correlation_id = fields.String(load_default="")
     extra = fields.Dict(load_default=dict)
+
+    @validates_schema
+    def callback_answer_names_its_query(self, data, **kwargs) -> None:
+        if data.get("method") == "answerCallbackQuery" and not isinstance(
+                data.get("extra", {}).get("callback_query_id"), str):
+            raise ValidationError("answerCallbackQuery needs extra.callback_query_id")
 
     @post_load
     def make(self, data, **kwargs) -> Outgoing:

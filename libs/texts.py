@@ -127,13 +127,23 @@ UNKNOWN_COMMAND_UNREGISTERED = "Maaf, perintah tidak dikenali.\n" + NOT_REGISTER
 
 LETTER_KINDS = (
     "<b>Layanan Surat</b>\n"
-    "Ketik kode surat untuk melihat cara pengajuannya:\n"
+    "Pilih jenis surat, atau ketik kodenya, untuk melihat cara pengajuannya:\n"
     "• <b>SKU</b> – Surat Keterangan Usaha\n"
     "• <b>SKD</b> – Surat Keterangan Domisili\n"
     "• <b>SKCK</b> – Surat Pengantar SKCK\n"
     "• <b>SKBPN</b> – Surat Keterangan Belum Pernah Menikah\n"
     "• <b>SKUM</b> – Surat Keterangan Umum"
 )
+# Under the list of kinds: each button sends its code back as if the resident had typed it.
+LETTER_KIND_BUTTONS = {
+    "inline_keyboard": [
+        [{"text": "SKU – Usaha", "callback_data": "SKU"},
+         {"text": "SKD – Domisili", "callback_data": "SKD"}],
+        [{"text": "SKCK – Pengantar SKCK", "callback_data": "SKCK"}],
+        [{"text": "SKBPN – Belum Menikah", "callback_data": "SKBPN"},
+         {"text": "SKUM – Umum", "callback_data": "SKUM"}],
+    ]
+}
 LETTER_HOW_TO = (
     "<b>{title}</b>\n"
     "Untuk pengajuan surat ini ketik <code>{syntax}</code>\n"

@@ -33,7 +33,7 @@ def handle(command: Command, session: Session, settings: Settings, now: datetime
     if queries.resident_by_chat(session, command.chat_id) is None:
         return reply(command, texts.NOT_REGISTERED, texts.REGISTER_MENU)
     if command.action == "list":
-        return reply(command, texts.LETTER_KINDS, texts.MAIN_MENU)
+        return reply(command, texts.LETTER_KINDS, texts.LETTER_KIND_BUTTONS)
     if command.action == "help" and command.args and command.args[0] in LETTER_KINDS:
         title, syntax, example = LETTER_KINDS[command.args[0]]
         text = texts.LETTER_HOW_TO.format(title=title, syntax=syntax, example=example)

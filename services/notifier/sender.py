@@ -22,7 +22,7 @@ from libs.contracts import Outgoing, decode_outgoing
 from libs.errors import TransientError
 from libs.siades.bot_models import Chat, Notification
 from libs.siades.coltypes import utcnow
-from libs.telegram import Forbidden, RateLimited, TelegramClient
+from libs.telegram import BadRequest, Forbidden, RateLimited, TelegramClient
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,15 @@ def backoff(attempt: int) -> float:
 
 def send(client: TelegramClient, message: Outgoing) -> dict:
     """Make the Bot API call that `message` describes."""
+    if message.method == "answerCallbackQuery":
+        params = {"callback_query_id": message.extra["callback_query_id"],
+                  "text": message.text or None}
+        try:
+            client.call("answerCallbackQuery", params)
+        except BadRequest as exc:
+            # Too late (Telegram waits ~15 s) or already answered: the reply still follows.
+            log.info("callback answer %s not taken: %s", message.message_id, exc)
+        return {}
     if message.method == "sendDocument":
         params = {"chat_id": message.chat_id, "document": message.document["file"],
                   "caption": message.text or None, "parse_mode": message.parse_mode,

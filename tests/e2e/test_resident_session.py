@@ -66,8 +66,17 @@ def test_a_residents_whole_session(system):
     assert "terdaftar</b> sebagai penerima" in system.ask(user, "/bpnt")["text"]
     assert "tidak terdaftar" in system.ask(user, "KIS")["text"]
     assert "tidak dikenali" in system.ask(user, "apa kabar?")["text"]
-    assert "Surat Keterangan Usaha" in system.ask(user, "Surat")["text"]
+    kinds = system.ask(user, "Surat")
+    assert "Surat Keterangan Usaha" in kinds["text"]
+    buttons = [b["callback_data"] for row in kinds["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons == ["SKU", "SKD", "SKCK", "SKBPN", "SKUM"]
     assert "SKU#Peternakan Ayam" in system.ask(user, "SKU")["text"]
+
+    # A tap on an inline button is answered (the spinner stops) and explains that letter
+    query_id = system.tap(user, "SKCK")
+    assert "SKCK#Polsek Jogoroto" in system.messages(user, wait=15)[0]["text"]
+    answers = [c for c in system.calls() if c["method"] == "answerCallbackQuery"]
+    assert [a["params"]["callback_query_id"] for a in answers] == [query_id]
 
     # And the bot never made a call that Telegram would refuse
     calls = system.calls()

@@ -102,6 +102,13 @@ class System:
         response.raise_for_status()
         return response.json()["update_id"]
 
+    def tap(self, user_id: int, callback_data: str) -> str:
+        """A resident taps the inline button with `callback_data`; returns the query id."""
+        response = requests.post(f"{self.sim}/sim/updates", timeout=10, json={
+            "user": {"id": user_id, "first_name": "Warga"}, "callback_data": callback_data})
+        response.raise_for_status()
+        return response.json()["callback_query_id"]
+
     def inject(self, update: dict) -> None:
         """Deliver a raw update as given (a duplicate, an odd kind)."""
         requests.post(f"{self.sim}/sim/updates", json={"update": update},

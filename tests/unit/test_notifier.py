@@ -18,6 +18,13 @@ class FakeClient:
         self.outcomes = list(outcomes)
         self.sent = []
 
+    def call(self, method, params):
+        self.sent.append((method, params))
+        outcome = self.outcomes.pop(0) if self.outcomes else True
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
     def send_message(self, chat_id, text, parse_mode, reply_markup):
         self.sent.append((chat_id, text))
         outcome = self.outcomes.pop(0) if self.outcomes else {"message_id": len(self.sent)}
@@ -95,3 +102,34 @@ def test_a_sent_message_that_cannot_be_recorded_is_not_sent_again(session_factor
     send(body(), None, None)  # no exception: the consumer acks, nothing is sent again
     assert len(client.sent) == 1 and len(sleeps) == 3
     event.remove(session_factory, "before_flush", database_away)
+
+
+def callback_answer(message_id="tg-2:0"):
+    return encode(Outgoing(message_id=message_id, chat_id=42, text="",
+                           method="answerCallbackQuery", extra={"callback_query_id": "77"}))
+
+
+def test_a_callback_query_is_answered_once(session_factory, sleeps):
+    client = FakeClient()
+    send = sender(session_factory, client, sleeps)
+    send(callback_answer(), None, None)
+    send(callback_answer(), None, None)
+    assert client.sent == [("answerCallbackQuery", {"callback_query_id": "77", "text": None})]
+
+
+def test_a_callback_answer_that_came_too_late_is_dropped_not_parked(session_factory, sleeps):
+    too_old = BadRequest("answerCallbackQuery: 400 Bad Request: query is too old and response "
+                         "timeout expired or query ID is invalid")
+    send = sender(session_factory, FakeClient(too_old), sleeps)
+    send(callback_answer(), None, None)  # no exception: the reply after it still goes out
+    with session_factory() as session:
+        assert session.get(Notification, "tg-2:0") is not None
+
+
+def test_a_callback_answer_without_its_query_id_is_malformed():
+    from libs.contracts import decode_outgoing
+    from libs.errors import DecodeError
+
+    with pytest.raises(DecodeError, match="callback_query_id"):
+        decode_outgoing(encode(Outgoing(message_id="x:0", chat_id=1, text="",
+                                        method="answerCallbackQuery")))
