@@ -50,6 +50,7 @@ class RabbitNode:
             RABBITMQ_CONF_ENV_FILE=str(self.base / "rabbitmq-env.conf"),
             RABBITMQ_DIST_PORT=str(self.dist_port),
             ERL_EPMD_ADDRESS="127.0.0.1",
+            ERL_CRASH_DUMP=str(self.base / "erl_crash.dump"),  # not in whatever the cwd is
         )
 
     def _write_config(self) -> None:
