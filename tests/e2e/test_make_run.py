@@ -17,6 +17,8 @@ import requests
 
 from libs.siades.demo import DEMO_RESIDENTS
 from tests.support.rabbit import free_port
+from tools.telegram_sim.app import create_app
+from tools.telegram_sim.testing import serve
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +29,8 @@ BANNER = "Layanan Desa is running"
 class MakeRun:
     """`python -m tools.run` on free ports in a directory of its own, its output collected."""
 
-    def __init__(self, run_dir: Path):
+    def __init__(self, run_dir: Path, env: dict[str, str] | None = None):
+        self.extra_env = env or {}
         self.marker = f"SIADES_TEST_RUN={uuid.uuid4().hex}"
         self.ports = {name: free_port() for name in ("amqp", "console", "dist", "sim", "gateway")}
         self.sim = f"http://127.0.0.1:{self.ports['sim']}"
@@ -38,6 +41,7 @@ class MakeRun:
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items()
                if k not in ("TELEGRAM_BOT_TOKEN", "PUBLIC_URL", "TELEGRAM_API_URL")}
+        env.update(self.extra_env)
         key, _, value = self.marker.partition("=")
         env[key] = value  # inherited by every descendant: how we find them afterwards
         args = [sys.executable, "-m", "tools.run", "--dir", str(self.run_dir)]
@@ -137,3 +141,35 @@ def test_a_port_in_use_is_one_sentence_not_a_traceback(tmp_path):
         f"Port {port} is in use: stop what listens there, or run "
         f"`.venv/bin/python -m tools.run --gateway-port <another port>`.")
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_with_a_bot_token_make_run_long_polls_the_bot_api(tmp_path):
+    token = "777:REAL-LOOKING"
+    with serve(create_app(token)) as telegram:  # standing in for api.telegram.org
+        run = MakeRun(tmp_path / "run", {"TELEGRAM_BOT_TOKEN": token,
+                                         "TELEGRAM_API_URL": telegram})
+        run.sim = telegram
+        run.start()
+        try:
+            assert "long polling" in "".join(run.output)
+            assert "belum terhubung" in run.ask(8201, "/start")
+            methods = {c["method"] for c in requests.get(f"{telegram}/sim/calls",
+                                                          timeout=5).json()["calls"]}
+            assert {"getMe", "setMyCommands", "getUpdates", "sendMessage"} <= methods
+            assert "setWebhook" not in methods
+        finally:
+            run.stop(signal.SIGTERM)
+        assert run.process.returncode == 0 and run.survivors() == []
+
+
+def test_a_token_telegram_refuses_is_one_sentence(tmp_path):
+    with serve(create_app("1:RIGHT")) as telegram:
+        result = subprocess.run(
+            [sys.executable, "-m", "tools.run", "--dir", str(tmp_path),
+             *[arg for name in ("amqp", "console", "dist", "sim", "gateway")
+               for arg in (f"--{name}-port", str(free_port()))]],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+            env=dict(os.environ, TELEGRAM_BOT_TOKEN="1:WRONG", TELEGRAM_API_URL=telegram))
+    assert result.returncode == 1
+    assert result.stderr.strip() == ("Telegram does not accept TELEGRAM_BOT_TOKEN: copy it "
+                                     "again from @BotFather (/mybots, API Token).")
