@@ -28,7 +28,8 @@ TARGET = Path(__file__).with_name("bot_api_spec.json")
 METHODS = [
     "getMe", "setWebhook", "deleteWebhook", "getWebhookInfo", "getUpdates", "sendMessage",
     "sendDocument", "answerCallbackQuery", "setMyCommands", "setMyDescription", "getMyCommands",
-    "editMessageText", "editMessageReplyMarkup",
+    "editMessageText", "editMessageReplyMarkup", "getMyDescription", "setMyShortDescription",
+    "getMyShortDescription",
 ]
 # Answer types, with the fields the simulator produces (None: every field).
 ANSWER_TYPES: dict[str, list[str] | None] = {
@@ -40,6 +41,7 @@ ANSWER_TYPES: dict[str, list[str] | None] = {
     ],
     "MaybeInaccessibleMessage": None, "InaccessibleMessage": None, "CallbackQuery": None,
     "User": None, "Chat": None, "Document": None, "PhotoSize": None, "WebhookInfo": None,
+    "BotDescription": None, "BotShortDescription": None,
 }
 
 _LENGTH = re.compile(r"(\d+)-(\d+) (characters|bytes)( after entit(?:y|ies) parsing)?")

@@ -84,6 +84,21 @@ def _set_my_description(sim, params: dict) -> bool:
     return True
 
 
+def _get_my_description(sim, params: dict) -> dict:
+    return {"description": sim.store.descriptions.get(params.get("language_code", ""), "")}
+
+
+def _set_my_short_description(sim, params: dict) -> bool:
+    language = params.get("language_code", "")
+    sim.store.short_descriptions[language] = params.get("short_description", "")
+    return True
+
+
+def _get_my_short_description(sim, params: dict) -> dict:
+    language = params.get("language_code", "")
+    return {"short_description": sim.store.short_descriptions.get(language, "")}
+
+
 HANDLERS = {
     "getme": _get_me,
     "setwebhook": _set_webhook,
@@ -96,6 +111,9 @@ HANDLERS = {
     "setmycommands": _set_my_commands,
     "getmycommands": _get_my_commands,
     "setmydescription": _set_my_description,
+    "getmydescription": _get_my_description,
+    "setmyshortdescription": _set_my_short_description,
+    "getmyshortdescription": _get_my_short_description,
     "editmessagetext": sending.edit_message_text,
     "editmessagereplymarkup": sending.edit_message_reply_markup,
 }

@@ -26,7 +26,8 @@ MISSING = {"text": "message text is empty", "document": "there is no document in
 # Required in the spec, but Telegram takes their absence as a meaning (no url: no webhook).
 MAY_BE_MISSING = {("setwebhook", "url")}
 # Where an empty string is a value of its own rather than an absent parameter.
-KEEP_EMPTY = {("setmydescription", "description")}
+KEEP_EMPTY = {("setmydescription", "description"),
+              ("setmyshortdescription", "short_description")}
 OWNER_WORDS = {
     "InlineKeyboardButton": "inline keyboard button", "KeyboardButton": "keyboard button",
 }
