@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
-from tools.telegram_sim import botapi, control
+from tools.telegram_sim import botapi, control, web
 from tools.telegram_sim.simulator import Simulator
 
 MAX_UPLOAD = 50 * 1024 * 1024  # Telegram's limit for files bots upload
@@ -21,7 +21,7 @@ class QuietRequestHandler(WSGIRequestHandler):
 def create_app(token: str, *, retry_base_delay: float = 0.5, retry_max_delay: float = 10.0,
                webhook_timeout: float = 60.0) -> Flask:
     """A simulator for the bot with this token; close it with app.extensions[...].close()."""
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
     app.json.sort_keys = False
     app.extensions["telegram_sim"] = Simulator(
@@ -29,4 +29,5 @@ def create_app(token: str, *, retry_base_delay: float = 0.5, retry_max_delay: fl
         webhook_timeout=webhook_timeout)
     app.register_blueprint(botapi.bp)
     app.register_blueprint(control.bp)
+    app.register_blueprint(web.bp)
     return app

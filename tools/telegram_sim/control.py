@@ -4,6 +4,11 @@
                         {"user": {...}, "callback_data": "...", "message_id"?: M}  taps a button
                         {"update": {...}}                                  a raw update, as is
     GET  /sim/messages?chat_id=&after=&wait=   what the bot sent (long-polls up to wait s)
+    GET  /sim/conversation?chat_id=&after=&wait=   both sides of the chats, edits included
+    GET  /sim/users                            the residents the chat page can be
+    POST /sim/users     {"first_name", "last_name"?, "username"?, "language_code"?}  a new one
+    GET  /sim/bot?chat_id=&language_code=      name, descriptions, command menu for that chat
+    GET  /sim/callbacks/<id>?wait=             the bot's answer to a callback query
     GET  /sim/calls?after=                     every Bot API call, with status and description
     GET  /sim/webhook                          getWebhookInfo plus delivery counters
     GET  /sim/files/<file_id>                  an uploaded document's bytes
@@ -20,6 +25,7 @@ import io
 from flask import Blueprint, current_app, jsonify, request, send_file
 
 from tools.telegram_sim.objects import BadInput
+from tools.telegram_sim.profile import bot_profile
 
 MAX_WAIT = 60.0
 bp = Blueprint("control", __name__, url_prefix="/sim")
@@ -42,6 +48,11 @@ def _number(name: str, kind: type, default):
         return kind(value)
     except ValueError:
         raise BadInput(f"{name} must be a number") from None
+
+
+def _wait() -> float:
+    """The `wait` argument of a long poll, in seconds, at most MAX_WAIT."""
+    return min(max(_number("wait", float, 0.0), 0.0), MAX_WAIT)
 
 
 @bp.post("/updates")
@@ -70,9 +81,51 @@ def post_update():
 @bp.get("/messages")
 def messages():
     """Bot messages with seq > after, waiting up to `wait` seconds for the first."""
-    wait = min(max(_number("wait", float, 0.0), 0.0), MAX_WAIT)
+    wait = _wait()
     found = _sim().store.sent_after(_number("after", int, 0), _number("chat_id", int, None), wait)
     return jsonify({"messages": found})
+
+
+@bp.get("/conversation")
+def conversation():
+    """Both sides of the chats (of chat_id) with seq > after, waiting up to `wait` s.
+
+    `generation` changes when the simulator is reset or restarted: start again from after=0.
+    """
+    wait = _wait()
+    found, generation = _sim().store.conversation_after(
+        _number("after", int, 0), _number("chat_id", int, None), wait)
+    return jsonify({"messages": found, "generation": generation})
+
+
+@bp.get("/users")
+def users():
+    """The residents the chat page can be."""
+    return jsonify({"users": _sim().personas.all()})
+
+
+@bp.post("/users")
+def add_user():
+    """Make a new resident; the simulator gives the user id."""
+    user = _sim().personas.add(request.get_json(silent=True))
+    return jsonify(user), 201
+
+
+@bp.get("/bot")
+def bot():
+    """The bot as the resident's app shows it in one chat, in one language."""
+    language = request.args.get("language_code", "")
+    return jsonify(bot_profile(_sim(), _number("chat_id", int, None), language))
+
+
+@bp.get("/callbacks/<query_id>")
+def callback(query_id: str):
+    """Whether the bot answered a callback query and how, waiting up to `wait` s."""
+    wait = _wait()
+    answer = _sim().store.callback_answer(query_id, wait)
+    if answer is None:
+        return jsonify({"error": "no such callback query"}), 404
+    return jsonify(answer)
 
 
 @bp.get("/calls")

@@ -14,6 +14,7 @@ from tools.telegram_sim.objects import (
     resident,
     text_message,
 )
+from tools.telegram_sim.personas import Personas
 from tools.telegram_sim.spec import Spec
 from tools.telegram_sim.state import Store
 from tools.telegram_sim.updates import UpdateQueue
@@ -28,6 +29,7 @@ class Simulator:
         self.spec = Spec.load()
         self.bot = bot_user(token)
         self.store = Store()
+        self.personas = Personas()
         self.queue = UpdateQueue(first_update_id=random.randrange(100_000, 900_000))
         self.delivery = WebhookDelivery(self.queue, base_delay=retry_base_delay,
                                         max_delay=retry_max_delay, timeout=webhook_timeout)

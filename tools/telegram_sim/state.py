@@ -1,15 +1,20 @@
 """What the simulator remembers: chats, messages, files, callback queries, bot settings, logs.
 
+Two logs tell what happened in the chats: `sent` (what the bot sent, as it called the Bot API)
+and `conversation` (both sides of every chat as the resident's app shows it, edits included).
+
 Sequence numbers of the logs only grow (also across reset), so a test that read up to a
 number never sees an older entry again.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from tools.telegram_sim.objects import has_button, new_file_ids
 
@@ -38,18 +43,27 @@ class Store:
         self._cond = threading.Condition()
         self._sent_seq = 0
         self._call_seq = 0
+        self._conversation_seq = 0
         self._closed = False
         self.commands: dict[tuple[str, str], list[dict]] = {}
         self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
         self._faults: list[dict] = []
         self._forget()
 
+    @property
+    def generation(self) -> str:
+        """Changes at every reset (and differs between runs): a client's cue to start over."""
+        return self._generation
+
     def _forget(self) -> None:
+        self._generation = secrets.token_hex(4)
         self._chats: dict[int, dict] = {}
         self._users: dict[int, dict] = {}
         self._last_message_id: dict[int, int] = {}
         self._messages: dict[tuple[int, int], dict] = {}
         self._sent: list[dict] = []
+        self._conversation: list[dict] = []
         self._calls: list[dict] = []
         self._files: dict[str, StoredFile] = {}
         self._callbacks: dict[str, dict] = {}
@@ -95,6 +109,7 @@ class Store:
             self._messages[(chat_id, message_id)] = message
             if record is not None:
                 self._log_sent(record, message_id)
+            self._log_conversation(message, "sent", record)
             return message
 
     def message(self, chat_id: int, message_id: int) -> dict | None:
@@ -108,6 +123,7 @@ class Store:
             chat_id = message["chat"]["id"]
             self._messages[(chat_id, message["message_id"])] = message
             self._log_sent(record, message["message_id"])
+            self._log_conversation(message, "edited", record)
 
     def latest_with_button(self, chat_id: int, data: str) -> dict | None:
         """The newest message of the chat with an inline button carrying that data."""
@@ -126,11 +142,43 @@ class Store:
 
     def sent_after(self, after: int, chat_id: int | None = None, wait: float = 0.0) -> list[dict]:
         """Bot messages with seq > after (of one chat), waiting up to `wait` s for the first."""
+        return self._wait_for(lambda: _newer(self._sent, after, chat_id), wait)
+
+    # Both sides of the chats, as the resident's app shows them
+
+    def _log_conversation(self, message: dict, event: str, record: dict | None) -> None:
+        """Log a message sent or edited in a chat (record: the bot's call, None for a resident)."""
+        self._conversation_seq += 1
+        sender = "bot" if message["from"].get("is_bot") else "resident"
+        entry = {"seq": self._conversation_seq, "time": time.time(),
+                 "chat_id": message["chat"]["id"], "message_id": message["message_id"],
+                 "sender": sender, "event": event, "message": message}
+        if record is not None:
+            entry["method"] = record["method"]
+            entry["reply_markup"] = record.get("reply_markup")
+        self._conversation.append(entry)
+        self._cond.notify_all()
+
+    def conversation_after(self, after: int, chat_id: int | None = None,
+                           wait: float = 0.0) -> tuple[list[dict], str]:
+        """Conversation entries with seq > after (of one chat), waiting up to `wait` s, and
+        the generation; a reset ends the wait."""
+        with self._cond:
+            started = self._generation
+
+        def select():
+            return _newer(self._conversation, after, chat_id) or self._generation != started
+
+        self._wait_for(select, wait)
+        with self._cond:
+            return _newer(self._conversation, after, chat_id), self._generation
+
+    def _wait_for(self, select: Callable[[], Any], wait: float) -> Any:
+        """select() under the lock, again whenever something changes, until it is truthy."""
         deadline = time.monotonic() + wait
         with self._cond:
             while True:
-                found = [r for r in self._sent if r["seq"] > after
-                         and (chat_id is None or r["chat_id"] == chat_id)]
+                found = select()
                 remaining = deadline - time.monotonic()
                 if found or remaining <= 0 or self._closed:
                     return found
@@ -178,7 +226,21 @@ class Store:
             if query is None or query["answer"] is not None:
                 return False
             query["answer"] = answer
+            self._cond.notify_all()
             return True
+
+    def callback_answer(self, query_id: str, wait: float = 0.0) -> dict | None:
+        """A query's answer ({} until answered), waiting up to `wait` s; None if unknown."""
+        def settled() -> list:
+            query = self._callbacks.get(query_id)
+            return [query_id] if query is None or query["answer"] is not None else []
+
+        self._wait_for(settled, wait)
+        with self._cond:
+            query = self._callbacks.get(query_id)
+            if query is None:
+                return None
+            return {"answered": query["answer"] is not None, "answer": query["answer"]}
 
     def callbacks(self) -> dict[str, dict]:
         """Issued callback queries and their answers."""
@@ -206,3 +268,8 @@ class Store:
                         self._faults.remove(fault)
                 return fault
             return None
+
+
+def _newer(log: list[dict], after: int, chat_id: int | None) -> list[dict]:
+    """Log entries with seq > after, of one chat unless chat_id is None."""
+    return [e for e in log if e["seq"] > after and (chat_id is None or e["chat_id"] == chat_id)]
