@@ -403,7 +403,7 @@ def test_faults_make_calls_fail_with_telegram_errors(client):
 
 
 def test_other_paths_and_unreadable_bodies(client):
-    assert client.get("/").json == {"ok": False, "error_code": 404, "description": "Not Found"}
+    assert client.get("/x").json == {"ok": False, "error_code": 404, "description": "Not Found"}
     wrong_token = client.post("/bot1:WRONG/getMe", data="{", content_type="application/json")
     assert wrong_token.status_code == 401
     garbled = client.post(f"/bot{TOKEN}/getMe", data="{", content_type="application/json")
