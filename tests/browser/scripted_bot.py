@@ -7,7 +7,8 @@ calling the simulator's Bot API like a real bot (and like the notifier) would.
     Status          a message, then editMessageText of it
     Hapus tombol    removes the reply keyboard
     anything else   echoed back, HTML-escaped (so markup typed by a resident stays text)
-    callback query  answerCallbackQuery with a text (an alert for data "alert")
+    callback query  answerCallbackQuery with a text (an alert for data "alert"); "confirm"
+                    also takes the answered buttons off (editMessageReplyMarkup)
 """
 
 from __future__ import annotations
@@ -86,3 +87,8 @@ class ScriptedBot:
                       text="Silakan datang ke kantor desa membawa KTP.")
         else:
             self.call("answerCallbackQuery", callback_query_id=query["id"], text=CONFIRMED)
+            message = query["message"]
+            self.call("editMessageReplyMarkup", chat_id=message["chat"]["id"],
+                      message_id=message["message_id"],
+                      reply_markup={"inline_keyboard": [[{"text": "Situs desa",
+                                                          "url": self.site_url}]]})

@@ -62,6 +62,35 @@ def test_bot_html_renders_formatted_and_markup_typed_as_text_stays_text(page, si
     assert page.evaluate("window.pwned") is None
 
 
+def test_every_formatting_entity_renders_as_its_element(page, sim):
+    send(page, "Format")
+    expect(messages(page, "bot")).to_have_count(1)
+    sim.api("sendMessage", chat_id=persona_id(page), parse_mode="HTML", text=(
+        "<b>tebal <i>miring</i></b> <u>garis</u> <s>coret</s> <code>kode</code>\n"
+        '<pre><code class="language-python">print(1)</code></pre>'
+        '<a href="https://desa.example/info">tautan</a> <a href="javascript:alert(1)">jahat</a> '
+        '<tg-spoiler>rahasia</tg-spoiler>\n<blockquote>kutipan</blockquote>'
+        "<blockquote expandable>panjang</blockquote>"))
+    text = messages(page, "bot").nth(1).get_by_test_id("message-text")
+    expect(text.locator("strong")).to_have_text("tebal miring")
+    expect(text.locator("strong > em")).to_have_text("miring")
+    expect(text.locator("u")).to_have_text("garis")
+    expect(text.locator("s")).to_have_text("coret")
+    expect(text.locator("code.inline-code")).to_have_text("kode")
+    expect(text.locator('pre[data-language="python"]')).to_have_text("print(1)")
+    link = text.locator("a")
+    expect(link).to_have_count(1)
+    expect(link).to_have_attribute("href", "https://desa.example/info")
+    expect(link).to_have_attribute("target", "_blank")
+    expect(text.locator(".entity-link")).to_have_text("jahat")  # not a link: unsafe scheme
+    spoiler = text.locator(".spoiler")
+    expect(spoiler).not_to_have_class(re.compile("revealed"))
+    spoiler.click()
+    expect(spoiler).to_have_class(re.compile("revealed"))
+    expect(text.locator("blockquote")).to_have_text(["kutipan", "panjang"])
+    expect(text.locator("blockquote.expandable")).to_have_text("panjang")
+
+
 def test_reply_keyboard_button_sends_its_text_and_a_one_time_keyboard_hides(page, sim):
     send(page, "/start")
     keyboard = page.get_by_test_id("reply-keyboard")
@@ -85,14 +114,21 @@ def test_inline_button_sends_a_callback_query_and_shows_the_answer(page, sim):
     send(page, "Biodata")
     card = messages(page, "bot").first
     expect(card.locator("code")).to_have_text("3517**********01")
-    card.get_by_test_id("inline-button").filter(has_text="Data benar").click()
+    buttons = card.get_by_test_id("inline-button")
+    buttons.filter(has_text="Data benar").click()
     expect(page.get_by_test_id("toast")).to_have_text(CONFIRMED)
     query = sim.hook.wait_for(2)[1]["callback_query"]
     assert query["data"] == "confirm"
     assert query["message"]["message_id"] == int(card.get_attribute("data-message-id"))
     assert query["from"]["id"] == persona_id(page)
+    expect(buttons).to_have_text(["Situs desa"])  # editMessageReplyMarkup, in place
+    expect(messages(page, "bot")).to_have_count(1)
 
-    card.get_by_test_id("inline-button").filter(has_text="Ada yang salah").click()
+
+def test_an_answer_with_show_alert_is_a_modal_alert(page, sim):
+    send(page, "Biodata")
+    messages(page, "bot").first.get_by_test_id("inline-button").filter(
+        has_text="Ada yang salah").click()
     alert = page.get_by_test_id("callback-alert")
     expect(alert).to_contain_text("Silakan datang ke kantor desa")
     alert.get_by_role("button", name="OK").click()
