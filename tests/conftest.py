@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 
@@ -35,17 +38,28 @@ def amqp_url(broker):
     broker.delete_vhost(url)
 
 
-@pytest.fixture
-def sqlite_url(tmp_path):
-    """A SIADES database file made by init-db and seeded with the demo village."""
+@pytest.fixture(scope="session")
+def seeded_sqlite_template(tmp_path_factory) -> Path:
+    """One SQLite file made by init-db and seed-demo for the whole run, to copy from."""
     from libs.siades.cli import init_db, seed_demo
 
-    url = f"sqlite:///{tmp_path / 'siades.db'}"
-    engine = make_engine(url)
+    path = tmp_path_factory.mktemp("siades-template") / "siades.db"
+    engine = make_engine(f"sqlite:///{path}")
     init_db(engine)
     seed_demo(engine)
     engine.dispose()
-    return url
+    return path
+
+
+@pytest.fixture
+def sqlite_url(seeded_sqlite_template, tmp_path):
+    """A SIADES database file of the test's own, holding the seeded demo village."""
+    path = tmp_path / "siades.db"
+    # The backup API copies a consistent database, pages still in a -wal file included.
+    with closing(sqlite3.connect(seeded_sqlite_template)) as source, \
+            closing(sqlite3.connect(path)) as target:
+        source.backup(target)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
