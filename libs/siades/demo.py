@@ -1,8 +1,18 @@
-"""A small, deterministic demo village: Desa Sumbermulyo, Kecamatan Jogoroto, Kabupaten Jombang.
+"""A deterministic demo village: Desa Sumbermulyo, Kecamatan Jogoroto, Kabupaten Jombang.
 
-Six families, twenty residents (one dead, one moved away), three programs. NIKs follow the
-real structure: region 351709, birth date DDMMYY (DD + 40 for women), a 4-digit serial; No KKs
-are 351709 + issue date DDMMYY + serial.
+About 300 residents in 90 families, spread over four dusun (KRAJAN, SUMBERSARI, SUMBERAGUNG,
+GEMPOLREJO), five RW and twelve RT; three programs (PKH, BPNT, KIS). NIKs follow the real
+structure: region 351709, birth date DDMMYY (DD + 40 for women), a 4-digit serial; No KKs are
+351709 + issue date DDMMYY + serial. Every run inserts the identical village.
+
+Two parts:
+- six hand-written families F1-F6 (twenty residents) below, the ones tests and prompts name;
+  their rows are inserted first, so they also keep tweb_penduduk ids 1-20;
+- 84 generated families G001-G084 (demo_village.py): names from Faker("id_ID"), everything else
+  from random.Random, both seeded with demo_village.SEED (3517092006, the village code), never
+  the global random state. They add widowed parents, in-laws, grandchildren, a few dead and
+  moved residents, more program participants and tweb_rtm households; their NIKs and No KKs
+  never repeat a hand-written one.
 
 Who is in which program (PKH and BPNT by family card, KIS by NIK):
 
@@ -17,6 +27,9 @@ Who is in which program (PKH and BPNT by family card, KIS by NIK):
 | household_head     | MOCHAMAD ROFIQ | F3     | yes | no   | no  | heads the tweb_rtm     |
 | no_program         | HENDRA WIJAYA  | F4     | no  | no   | no  | in no program at all   |
 | single             | AHMAD FAUZI    | F6     | no  | no   | no  | a family of one        |
+
+F3 is also the household DEMO_RTM_NO; F5 (SUPARMI, a widow, with two grown children) has KIS by
+SUPARMI's NIK and no other program.
 """
 
 from __future__ import annotations
@@ -28,7 +41,10 @@ from sqlalchemy import Engine, func, inspect, select
 from sqlalchemy.orm import Session
 
 from libs.siades.db import make_session_factory, session_scope
+from libs.siades.demo_village import generate_village
 from libs.siades.models import (
+    ALIVE,
+    HEAD_OF_FAMILY,
     Area,
     Family,
     Household,
@@ -160,32 +176,36 @@ def seed_demo(engine: Engine) -> SeedSummary:
 def insert_demo_village(session: Session) -> SeedSummary:
     """Insert the demo village; the tables must exist and tweb_penduduk must be empty."""
     _ensure_no_residents(session)
+    village = generate_village(
+        taken_niks={row[2] for row in RESIDENTS}, taken_kks={f[0] for f in FAMILIES.values()}
+    )
+    all_families = {**FAMILIES, **village.families}
     if not session.scalar(select(func.count()).select_from(VillageConfig)):
         session.add(VillageConfig(**VILLAGE))
-    areas = _add_areas(session)
+    areas = _add_areas(session, all_families)
     families = {
         key: Family(no_kk=no_kk, area_id=areas[place].id, address=address)
-        for key, (no_kk, place, address) in FAMILIES.items()
+        for key, (no_kk, place, address) in all_families.items()
     }
     session.add_all(families.values())
     session.flush()
-    residents = [_resident(row, families, areas) for row in RESIDENTS]
+    residents = [_resident(row, families) for row in RESIDENTS + village.residents]
     session.add_all(residents)
     session.flush()
-    by_nik = {r.nik: r for r in residents}
+    members = _members_by_family(residents)
     for family in families.values():
-        head = next(r for r in residents if r.family_id == family.id and r.family_role_id == 1)
-        family.head_id = str(head.id)  # OpenSID's trap: the head's id, not their NIK
-    _add_household(session, by_nik, families["F3"])
-    participants = _add_programs(session, by_nik, families)
+        family.head_id = str(members[family.id][0].id)  # OpenSID's trap: the head's id, not NIK
+    for key, number in [("F3", DEMO_RTM_NO), *village.households]:
+        _add_household(session, members[families[key].id], number)
+    participants = _add_programs(session, members, families, village.programs)
     _add_letter_formats(session)
     session.flush()
     return SeedSummary(len(families), len(residents), len(PROGRAMS), participants)
 
 
-def _add_areas(session: Session) -> dict[tuple[str, str, str], Area]:
+def _add_areas(session: Session, families: dict) -> dict[tuple[str, str, str], Area]:
     # OpenSID keeps a row per dusun (rw = rt = '0') and per RW (rt = '0') above the RTs.
-    places = sorted({place for _, place, _ in FAMILIES.values()})
+    places = sorted({place for _, place, _ in families.values()})
     keys = sorted({(d, "0", "0") for d, _, _ in places} | {(d, rw, "0") for d, rw, _ in places})
     areas = {key: Area(dusun=key[0], rw=key[1], rt=key[2]) for key in [*keys, *places]}
     session.add_all(areas.values())
@@ -193,29 +213,40 @@ def _add_areas(session: Session) -> dict[tuple[str, str, str], Area]:
     return areas
 
 
-def _resident(row, families: dict[str, Family], areas) -> Resident:
+def _resident(row, families: dict[str, Family]) -> Resident:
     key, level, nik, name, sex, place, born, religion, education, job, marital, status = row
     family = families[key]
     return Resident(
         nik=nik, name=name, family_id=family.id, family_role_id=level, sex_id=sex,
         birth_place=place, birth_date=date.fromisoformat(born), religion_id=religion,
         education_id=education, occupation_id=job, marital_status_id=marital, citizenship_id=1,
-        base_status=status, residency_status=1, area_id=areas[FAMILIES[key][1]].id,
-        address=family.address,
+        base_status=status, residency_status=1, area_id=family.area_id, address=family.address,
     )
 
 
-def _add_household(session: Session, by_nik: dict[str, Resident], family: Family) -> None:
-    members = sorted(
-        (r for r in by_nik.values() if r.family_id == family.id), key=lambda r: r.family_role_id
-    )
-    session.add(Household(no_kk=DEMO_RTM_NO, head_id=members[0].id))
-    for i, member in enumerate(members):
-        member.household_no = DEMO_RTM_NO
+def _members_by_family(residents: list[Resident]) -> dict[int, list[Resident]]:
+    """Each family's residents, head (kk_level 1) first, then in the order they were listed."""
+    members: dict[int, list[Resident]] = {}
+    for resident in residents:
+        members.setdefault(resident.family_id, []).append(resident)
+    for family_members in members.values():
+        family_members.sort(key=lambda r: r.family_role_id != HEAD_OF_FAMILY)
+    return members
+
+
+def _add_household(session: Session, members: list[Resident], number: str) -> None:
+    """A tweb_rtm for one family's living members, its head heading the household too."""
+    living = [r for r in members if r.base_status == ALIVE]
+    session.add(Household(no_kk=number, head_id=living[0].id))
+    for i, member in enumerate(living):
+        member.household_no = number
         member.household_role_id = 1 if i == 0 else 2
 
 
-def _add_programs(session: Session, by_nik: dict[str, Resident], families) -> int:
+def _add_programs(session: Session, members, families, generated: dict) -> int:
+    """PROGRAMS and the generated participants; returns how many participants were added."""
+    heads = {family.no_kk: members[family.id][0] for family in families.values()}
+    by_nik = {r.nik: r for family_members in members.values() for r in family_members}
     added = 0
     for name, target, description, participants in PROGRAMS:
         program = Program(
@@ -224,11 +255,10 @@ def _add_programs(session: Session, by_nik: dict[str, Resident], families) -> in
         )
         session.add(program)
         session.flush()
-        for who, card in participants:
+        for who, card in participants + generated[name]:
             if target == TARGET_FAMILY:  # the family card; the card holder is the head
-                family = families[who]
-                person = next(r for r in by_nik.values() if str(r.id) == family.head_id)
-                key = family.no_kk
+                key = families[who].no_kk
+                person = heads[key]
             else:
                 person = by_nik[who]
                 key = person.nik
