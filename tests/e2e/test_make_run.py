@@ -99,30 +99,32 @@ class MakeRun:
         return found
 
 
+def run_and_stop(run: MakeRun, signum: int, talk) -> None:
+    """Start make run, `talk(run)` to it, stop it with `signum`: it must exit 0, leaving nothing."""
+    run.start()
+    try:
+        talk(run)
+    finally:
+        seconds = run.stop(signum)
+    print(f"make run stopped {seconds:.1f} s after {signal.Signals(signum).name}")
+    assert run.process.returncode == 0, "".join(run.output[-30:])
+    assert run.survivors() == []
+
+
 def test_make_run_answers_stops_everything_and_keeps_its_data(tmp_path):
     nik, no_kk, name = DEMO_RESIDENTS["head"]
-    first = MakeRun(tmp_path / "run")
-    first.start()
-    try:
-        assert "DAFTAR#" in "".join(first.output)  # the banner names residents to try
-        assert first.ask(8101, f"DAFTAR#{nik}#{no_kk}").startswith("Pendaftaran berhasil")
-        assert name in first.ask(8101, "Biodata")
-    finally:
-        seconds = first.stop(signal.SIGINT)
-    print(f"make run stopped {seconds:.1f} s after SIGINT")
-    assert first.process.returncode == 0, "".join(first.output[-30:])
-    assert first.survivors() == []
 
-    second = MakeRun(tmp_path / "run")  # the same directory: the link must still be there
-    second.start()
-    try:
-        assert "kept from the last run" in "".join(second.output)
-        assert name in second.ask(8101, "Biodata")
-    finally:
-        seconds = second.stop(signal.SIGTERM)
-    print(f"make run stopped {seconds:.1f} s after SIGTERM")
-    assert second.process.returncode == 0, "".join(second.output[-30:])
-    assert second.survivors() == []
+    def register(run: MakeRun) -> None:
+        assert "DAFTAR#" in "".join(run.output)  # the banner names residents to try
+        assert run.ask(8101, f"DAFTAR#{nik}#{no_kk}").startswith("Pendaftaran berhasil")
+        assert name in run.ask(8101, "Biodata")
+
+    def still_linked(run: MakeRun) -> None:
+        assert "kept from the last run" in "".join(run.output)
+        assert name in run.ask(8101, "Biodata")
+
+    run_and_stop(MakeRun(tmp_path / "run"), signal.SIGINT, register)
+    run_and_stop(MakeRun(tmp_path / "run"), signal.SIGTERM, still_linked)  # the same directory
 
 
 def test_a_port_in_use_is_one_sentence_not_a_traceback(tmp_path):
@@ -145,21 +147,20 @@ def test_a_port_in_use_is_one_sentence_not_a_traceback(tmp_path):
 
 def test_with_a_bot_token_make_run_long_polls_the_bot_api(tmp_path):
     token = "777:REAL-LOOKING"
+
+    def talk(run: MakeRun) -> None:
+        assert "long polling" in "".join(run.output)
+        assert "belum terhubung" in run.ask(8201, "/start")
+        calls = requests.get(f"{run.sim}/sim/calls", timeout=5).json()["calls"]
+        methods = {call["method"] for call in calls}
+        assert {"getMe", "setMyCommands", "getUpdates", "sendMessage"} <= methods
+        assert "setWebhook" not in methods
+
     with serve(create_app(token)) as telegram:  # standing in for api.telegram.org
         run = MakeRun(tmp_path / "run", {"TELEGRAM_BOT_TOKEN": token,
                                          "TELEGRAM_API_URL": telegram})
         run.sim = telegram
-        run.start()
-        try:
-            assert "long polling" in "".join(run.output)
-            assert "belum terhubung" in run.ask(8201, "/start")
-            methods = {c["method"] for c in requests.get(f"{telegram}/sim/calls",
-                                                          timeout=5).json()["calls"]}
-            assert {"getMe", "setMyCommands", "getUpdates", "sendMessage"} <= methods
-            assert "setWebhook" not in methods
-        finally:
-            run.stop(signal.SIGTERM)
-        assert run.process.returncode == 0 and run.survivors() == []
+        run_and_stop(run, signal.SIGTERM, talk)
 
 
 def test_a_token_telegram_refuses_is_one_sentence(tmp_path):

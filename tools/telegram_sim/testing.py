@@ -21,6 +21,8 @@ from werkzeug.wrappers import Request, Response
 
 from tools.telegram_sim.app import QuietRequestHandler
 
+TEST_TOKEN = "123456:TEST-TOKEN"  # the bot token of the simulator's own tests
+
 
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:

@@ -17,9 +17,9 @@ import pytest
 import requests
 
 from tools.telegram_sim.app import create_app
+from tools.telegram_sim.testing import TEST_TOKEN as TOKEN
 from tools.telegram_sim.testing import WebhookReceiver, serve
 
-TOKEN = "123456:TEST-TOKEN"
 AHLUL = {"id": 1001, "first_name": "Ahlul"}
 SITI = {"id": 1002, "first_name": "Siti"}
 ROOT = Path(__file__).resolve().parents[2]

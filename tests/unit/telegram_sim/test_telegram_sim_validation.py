@@ -9,8 +9,8 @@ import pytest
 
 from tools.telegram_sim.app import create_app
 from tools.telegram_sim.extract_spec import SOURCE, TARGET, extract
+from tools.telegram_sim.testing import TEST_TOKEN as TOKEN
 
-TOKEN = "123456:TEST-TOKEN"
 AHLUL = {"id": 1001, "first_name": "Ahlul"}
 
 

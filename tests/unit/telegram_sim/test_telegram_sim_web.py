@@ -11,21 +11,8 @@ import requests
 
 from tools.telegram_sim.app import create_app
 from tools.telegram_sim.personas import FIRST_ID
+from tools.telegram_sim.testing import TEST_TOKEN as TOKEN
 from tools.telegram_sim.testing import WebhookReceiver, serve
-
-TOKEN = "123456:TEST-TOKEN"
-
-
-@pytest.fixture
-def app():
-    app = create_app(TOKEN, retry_base_delay=0.01, retry_max_delay=0.05)
-    yield app
-    app.extensions["telegram_sim"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def api(client, method, **params):

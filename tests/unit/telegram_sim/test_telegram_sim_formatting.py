@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 
 from tools.telegram_sim.app import create_app
 from tools.telegram_sim.formatting import ParseError, parse, parse_html
-
-TOKEN = "123456:TEST-TOKEN"
+from tools.telegram_sim.testing import TEST_TOKEN as TOKEN
 
 
 @pytest.fixture(scope="module")

@@ -7,23 +7,10 @@ import time
 
 import pytest
 
-from tools.telegram_sim.app import create_app
+from tools.telegram_sim.testing import TEST_TOKEN as TOKEN
 
-TOKEN = "123456:TEST-TOKEN"
 AHLUL = {"id": 1001, "first_name": "Ahlul", "username": "ahlul", "language_code": "id"}
 SITI = {"id": 1002, "first_name": "Siti"}
-
-
-@pytest.fixture
-def app():
-    app = create_app(TOKEN, retry_base_delay=0.01, retry_max_delay=0.05)
-    yield app
-    app.extensions["telegram_sim"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 @pytest.fixture
