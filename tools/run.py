@@ -27,6 +27,17 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import requests
+
+from libs.errors import ServiceError
+from libs.siades import queries
+from libs.siades.cli import init_db, seed_demo
+from libs.siades.db import make_engine, make_session_factory
+from libs.siades.demo import DEMO_RESIDENTS, NotEmptyError
+from libs.telegram import TelegramClient, Unauthorized
+from services.gateway import bot_setup
+from tools.rabbitmq_node import RABBIT_BIN, RabbitNode, stop_idle_epmd
+
 ROOT = Path(__file__).resolve().parents[1]
 SIM_TOKEN = "123456:SIM-TOKEN"
 STOP_TIMEOUT = 10  # seconds a child gets to finish after SIGTERM before it is killed
@@ -148,8 +159,6 @@ def check_ports(layout: Layout, telegram: TelegramSide) -> None:
 
 def ensure_rabbitmq() -> None:
     """Install Debian's rabbitmq-server when missing; we run our own node, not the service."""
-    from tools.rabbitmq_node import RABBIT_BIN
-
     if (RABBIT_BIN / "rabbitmq-server").exists():
         return
     if subprocess.run([str(ROOT / "tools" / "apt-install"), "rabbitmq-server"]).returncode:
@@ -163,9 +172,6 @@ def ensure_rabbitmq() -> None:
 
 def check_token(telegram: TelegramSide) -> str:
     """The bot's @username, once the real Bot API has accepted the token."""
-    from libs.errors import ServiceError
-    from libs.telegram import TelegramClient, Unauthorized
-
     try:
         return TelegramClient(telegram.api_url, telegram.token).get_me()["username"]
     except Unauthorized:
@@ -179,10 +185,6 @@ def check_token(telegram: TelegramSide) -> str:
 
 def prepare_database(url: str) -> bool:
     """Create what is missing; seed the demo village into an empty database. True if seeded."""
-    from libs.siades.cli import init_db, seed_demo
-    from libs.siades.db import make_engine
-    from libs.siades.demo import NotEmptyError
-
     engine = make_engine(url)
     try:
         init_db(engine)
@@ -197,9 +199,6 @@ def prepare_database(url: str) -> bool:
 
 def village_name(url: str) -> str:
     """`Desa <name>` from the database's config row."""
-    from libs.siades import queries
-    from libs.siades.db import make_engine, make_session_factory
-
     engine = make_engine(url)
     try:
         with make_session_factory(engine)() as session:
@@ -223,12 +222,6 @@ def child_commands(telegram: TelegramSide, layout: Layout) -> dict[str, list[str
 
 def connect_telegram(telegram: TelegramSide, layout: Layout, secret: str, village: str) -> None:
     """Set the bot's profile, and its webhook unless it polls, once the gateway answers."""
-    import requests
-
-    from libs.errors import ServiceError
-    from libs.telegram import TelegramClient
-    from services.gateway import bot_setup
-
     client = TelegramClient(telegram.api_url, telegram.token)
     deadline = time.monotonic() + 30
     while True:
@@ -250,8 +243,6 @@ def connect_telegram(telegram: TelegramSide, layout: Layout, secret: str, villag
 
 def banner(telegram: TelegramSide, layout: Layout, village: str, bot: str, seeded: bool) -> str:
     """What to open and what to type."""
-    from libs.siades.demo import DEMO_RESIDENTS
-
     where = {
         "simulator": f"http://127.0.0.1:{layout.sim_port}/   (the Telegram simulator's chat "
                      "page; one tab per resident)",
@@ -282,8 +273,6 @@ def banner(telegram: TelegramSide, layout: Layout, village: str, bot: str, seede
 
 def run(layout: Layout, env: dict[str, str]) -> None:
     """Bring everything up, then wait for Ctrl-C, SIGTERM, or a child that dies."""
-    from tools.rabbitmq_node import RabbitNode, stop_idle_epmd
-
     telegram = TelegramSide.from_env(env, layout)
     check_ports(layout, telegram)
     bot = check_token(telegram) if telegram.mode != "simulator" else "desa_sim_bot"
