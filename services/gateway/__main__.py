@@ -55,7 +55,10 @@ def poll(settings: Settings) -> None:
     publisher = Publisher(settings)
     poller = Poller(telegram_client(settings), publisher)
     poller.install_signal_handlers()
-    poller.drop_webhook()
+    try:
+        poller.drop_webhook()
+    except ServiceError as exc:  # polling says so again (409) if a webhook is in the way
+        log.warning("could not check for a webhook (%s); polling anyway", exc)
     poller.run()
     publisher.close()
 
