@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Integer, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.siades.base import MYSQL_TABLE_ARGS, Base
@@ -81,4 +81,73 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
-BOT_MODELS = (InboxEntry, OutboxEntry, RegistrationAttempt, Notification, Chat, AuditEntry)
+STAFF_OPERATOR = "operator"  # checks requests, hands letters over, rejects
+STAFF_HEAD = "kepala_desa"  # the Kepala Desa: everything an operator does, and signs
+STAFF_ROLES = (STAFF_OPERATOR, STAFF_HEAD)
+
+
+class Staff(Base):
+    """A village office account for the staff console; the password is stored hashed."""
+
+    __tablename__ = "bot_staff"
+    __table_args__ = MYSQL_TABLE_ARGS
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))  # one of STAFF_ROLES
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+
+
+class LetterDocument(Base):
+    """The signed letter issued for a request: its full number, its PDF and its token."""
+
+    __tablename__ = "bot_letter_documents"
+    __table_args__ = MYSQL_TABLE_ARGS
+    request_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    letter_log_id: Mapped[int] = mapped_column(Integer)  # log_surat.id
+    number: Mapped[str] = mapped_column(String(100))  # as printed, e.g. S-14/007/3517092006/XI/2026
+    file_name: Mapped[str] = mapped_column(String(150))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary(2**24))  # MEDIUMBLOB on MariaDB
+    token: Mapped[str] = mapped_column(Text)  # the signed verification token in the QR code
+    issued_by: Mapped[int] = mapped_column(Integer)  # bot_staff.id
+    issued_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+
+
+class LetterDraft(Base):
+    """A resident's letter request in the making (the guided flow), one per chat."""
+
+    __tablename__ = "bot_letter_drafts"
+    __table_args__ = MYSQL_TABLE_ARGS
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(10))  # SKU, SKD, ...
+    fields: Mapped[str] = mapped_column(Text, default="{}")  # JSON: field name -> answer
+    awaiting: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the field asked
+    updated_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow, onupdate=utcnow)
+
+
+class LetterStatusSeen(Base):
+    """The status watcher's memory: the last status of each request it has told about."""
+
+    __tablename__ = "bot_letter_status"
+    __table_args__ = MYSQL_TABLE_ARGS
+    request_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[int] = mapped_column(SmallInteger)
+    seen_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+
+
+class LetterTransition(Base):
+    """Every status change the watcher saw, whoever made it: the service-time figures."""
+
+    __tablename__ = "bot_letter_transitions"
+    __table_args__ = MYSQL_TABLE_ARGS
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(Integer, index=True)
+    from_status: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    to_status: Mapped[int] = mapped_column(SmallInteger)
+    seen_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+
+
+BOT_MODELS = (InboxEntry, OutboxEntry, RegistrationAttempt, Notification, Chat, AuditEntry,
+              Staff, LetterDocument, LetterDraft, LetterStatusSeen, LetterTransition)

@@ -48,11 +48,9 @@ from libs.siades.models import (
     Area,
     Family,
     Household,
-    LetterFormat,
     Program,
     ProgramParticipant,
     Resident,
-    Setting,
     VillageConfig,
 )
 from libs.siades.programs import TARGET_FAMILY
@@ -129,13 +127,6 @@ PROGRAMS = [
 PROGRAM_PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 
 # url_surat, nama, kode_surat: OpenSID's own rows for the letters the bot offers.
-LETTER_FORMATS = [
-    ("surat_ket_pengantar", "Keterangan Pengantar", "S-01"),
-    ("surat_ket_catatan_kriminal", "Pengantar Surat Keterangan Catatan Kepolisian", "S-07"),
-    ("surat_ket_usaha", "Keterangan Usaha", "S-14"),
-    ("surat_ket_domisili", "Keterangan Domisili", "S-41"),
-]
-LETTER_NUMBER_FORMAT = "[kode_surat]/[nomor_surat, 3]/[kode_desa]/[bulan_romawi]/[tahun]"
 
 
 class NotEmptyError(RuntimeError):
@@ -198,7 +189,6 @@ def insert_demo_village(session: Session) -> SeedSummary:
     for key, number in [("F3", DEMO_RTM_NO), *village.households]:
         _add_household(session, members[families[key].id], number)
     participants = _add_programs(session, members, families, village.programs)
-    _add_letter_formats(session)
     session.flush()
     return SeedSummary(len(families), len(residents), len(PROGRAMS), participants)
 
@@ -270,15 +260,3 @@ def _add_programs(session: Session, members, families, generated: dict) -> int:
             ))
             added += 1
     return added
-
-
-def _add_letter_formats(session: Session) -> None:
-    have = set(session.scalars(select(LetterFormat.slug)))
-    for slug, name, code in LETTER_FORMATS:
-        if slug not in have:
-            session.add(LetterFormat(slug=slug, name=name, code=code, self_service=1))
-    if session.scalar(select(Setting).where(Setting.key == "format_nomor_surat")) is None:
-        session.add(Setting(
-            key="format_nomor_surat", value=LETTER_NUMBER_FORMAT, kind="text",
-            category="format_surat", description="Format penomoran surat",
-        ))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
-from libs.siades import bot_models, models
+from libs.siades import bot_models, letter_kinds, models
 from libs.siades.base import Base
 from libs.siades.lookups import LOOKUPS
 
@@ -18,6 +18,7 @@ class InitReport:
 
     created_tables: list[str] = field(default_factory=list)
     filled_lookups: dict[str, int] = field(default_factory=dict)
+    added_letter_formats: int = 0
 
 
 def init_db(engine: Engine) -> InitReport:
@@ -42,4 +43,5 @@ def init_db(engine: Engine) -> InitReport:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))"))
             report.filled_lookups[table] = len(rows)
+        report.added_letter_formats = letter_kinds.ensure_formats(session)
     return report
