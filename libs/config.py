@@ -10,6 +10,8 @@ DEFAULT_PROGRAM_ALIASES = (
     "PKH=PKH;BPNT=BPNT,BPNT/SEMBAKO,SEMBAKO;KIS=KIS,JAMKESMAS,JKN-KIS,PBI,PBI-JK"
 )
 
+DEFAULT_VERIFY_BASE_URL = "http://127.0.0.1:8000"
+
 
 def parse_program_aliases(spec: str) -> dict[str, tuple[str, ...]]:
     """Parse `PKH=PKH;KIS=KIS,JAMKESMAS` into {"PKH": ("PKH",), "KIS": ("KIS", "JAMKESMAS")}."""
@@ -45,7 +47,16 @@ class Settings:
         default_factory=lambda: parse_program_aliases(DEFAULT_PROGRAM_ALIASES)
     )
     timezone: str = "Asia/Jakarta"
+    letter_signing_key_file: str = ""  # village office: the PEM that signs letters (keygen)
+    letter_verify_key: str = ""  # online gateway: the matching public key, base64url
+    verify_base_url: str = ""  # where /verify/<token> is served; empty: public_url
     log_level: str = "INFO"
+
+    @property
+    def verify_url_base(self) -> str:
+        """Where residents' phones reach /verify/<token>: VERIFY_BASE_URL, else PUBLIC_URL."""
+        base = self.verify_base_url or self.public_url or DEFAULT_VERIFY_BASE_URL
+        return base.rstrip("/")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -84,5 +95,10 @@ class Settings:
                 env.get("PROGRAM_ALIASES") or DEFAULT_PROGRAM_ALIASES
             ),
             timezone=get("TIMEZONE", defaults.timezone),
+            letter_signing_key_file=get(
+                "LETTER_SIGNING_KEY_FILE", defaults.letter_signing_key_file
+            ),
+            letter_verify_key=get("LETTER_VERIFY_KEY", defaults.letter_verify_key),
+            verify_base_url=get("VERIFY_BASE_URL", defaults.verify_base_url).rstrip("/"),
             log_level=get("LOG_LEVEL", defaults.log_level),
         )
