@@ -134,24 +134,90 @@ LETTER_KINDS = (
     "• <b>SKBPN</b> – Surat Keterangan Belum Pernah Menikah\n"
     "• <b>SKUM</b> – Surat Keterangan Umum"
 )
-# Under the list of kinds: each button sends its code back as if the resident had typed it.
+# Under the list of kinds: each button starts the guided request for that kind.
 LETTER_KIND_BUTTONS = {
     "inline_keyboard": [
-        [{"text": "SKU – Usaha", "callback_data": "SKU"},
-         {"text": "SKD – Domisili", "callback_data": "SKD"}],
-        [{"text": "SKCK – Pengantar SKCK", "callback_data": "SKCK"}],
-        [{"text": "SKBPN – Belum Menikah", "callback_data": "SKBPN"},
-         {"text": "SKUM – Umum", "callback_data": "SKUM"}],
+        [{"text": "SKU – Usaha", "callback_data": "AJUKAN SKU"},
+         {"text": "SKD – Domisili", "callback_data": "AJUKAN SKD"}],
+        [{"text": "SKCK – Pengantar SKCK", "callback_data": "AJUKAN SKCK"}],
+        [{"text": "SKBPN – Belum Menikah", "callback_data": "AJUKAN SKBPN"},
+         {"text": "SKUM – Umum", "callback_data": "AJUKAN SKUM"}],
     ]
 }
 LETTER_HOW_TO = (
     "<b>{title}</b>\n"
     "Untuk pengajuan surat ini ketik <code>{syntax}</code>\n"
-    "Contoh: <code>{example}</code>"
+    "Contoh: <code>{example}</code>\n"
+    "Atau tekan tombol di bawah untuk mengisinya langkah demi langkah."
 )
-LETTER_NOT_YET = (
-    "Pengajuan surat melalui Telegram belum dibuka. Untuk sementara silakan ajukan surat "
-    "langsung di kantor desa."
+LETTER_FIELD_MISSING = (
+    "Permohonan belum lengkap: <b>{label}</b> belum diisi.\n"
+    "Ketik <code>{syntax}</code>\nContoh: <code>{example}</code>"
+)
+LETTER_TOO_MANY_FIELDS = (
+    "Isian permohonan terlalu banyak: {code} memerlukan {count} isian.\n"
+    "Ketik <code>{syntax}</code>\nContoh: <code>{example}</code>"
+)
+LETTER_FIELD_TOO_SHORT = "<b>{label}</b> terlalu pendek: tulis paling sedikit {minimum} huruf."
+LETTER_FIELD_TOO_LONG = (
+    "<b>{label}</b> terlalu panjang: paling banyak {maximum} huruf (Anda menulis {length})."
+)
+LETTER_SUBMITTED = (
+    "Permohonan <b>{title}</b> nomor <b>{number}</b> berhasil diajukan, silakan menunggu "
+    "notifikasi prosesnya.\n{fields}"
+)
+LETTER_PENDING = (
+    "Anda masih memiliki permohonan <b>{title}</b> nomor <b>{number}</b> (diajukan {date}) "
+    "yang sedang diproses. Permohonan baru dapat diajukan setelah permohonan itu selesai; "
+    "ketik <b>Batal</b> untuk membatalkannya."
+)
+LETTER_FIELD_LINE = "• {label}: {value}"
+LETTER_STATES = {
+    0: "Belum Lengkap", 1: "Sedang Diperiksa", 2: "Menunggu Tanda Tangan",
+    3: "Siap Diambil", 4: "Sudah Diambil", 5: "Dibatalkan",
+}
+LETTER_STATUS_NONE = (
+    "Anda belum pernah mengajukan surat melalui Telegram. Ketik <b>Surat</b> untuk memulai."
+)
+LETTER_STATUS_HEADER = "<b>Permohonan surat Anda</b>"
+LETTER_STATUS_ENTRY = (
+    "• <b>{number}</b> {title}: <b>{state}</b>\n  diajukan {submitted}, diperbarui {updated}"
+)
+LETTER_STATUS_NOTE = "\n  Keterangan: {note}"
+LETTER_CANCELLED = "Permohonan <b>{title}</b> nomor <b>{number}</b> telah dibatalkan."
+LETTER_CANCEL_NONE = "Tidak ada permohonan surat yang sedang diproses."
+LETTER_CANCEL_SIGNED = (
+    "Surat <b>{title}</b> nomor <b>{number}</b> sudah ditandatangani dan tidak dapat "
+    "dibatalkan. Silakan ambil di kantor desa."
+)
+LETTER_CANCEL_NOTE = "Dibatalkan oleh pemohon melalui Telegram"
+
+# The guided request: one question per field, then a summary to send or change.
+DRAFT_QUESTION = "<b>{title}</b> ({step}/{steps})\n{question}\n<i>Ketik jawaban Anda.</i>"
+DRAFT_SUMMARY = (
+    "<b>Periksa permohonan Anda</b>\n{title}\n{fields}\n\n"
+    "Tekan <b>Kirim</b> bila sudah benar, atau pilih isian yang ingin diubah."
+)
+DRAFT_CANCELLED = "Pengisian permohonan dibatalkan."
+DRAFT_NONE = "Tidak ada pengisian permohonan yang berjalan. Ketik <b>Surat</b> untuk memulai."
+DRAFT_CANCEL_BUTTON = {"text": "Batalkan pengisian", "callback_data": "AJUKAN BATAL"}
+DRAFT_SEND_BUTTON = {"text": "Kirim", "callback_data": "AJUKAN KIRIM"}
+DRAFT_CHANGE_BUTTON = "Ubah {label}"
+
+# What the status watcher tells a resident when their request changes state.
+LETTER_STATE_CHANGED = "Permohonan <b>{title}</b> nomor <b>{number}</b>: <b>{state}</b>.\n{detail}"
+LETTER_STATE_DETAILS = {
+    0: "Berkas permohonan belum lengkap. Silakan hubungi kantor desa.",
+    1: "Permohonan sedang diperiksa petugas.",
+    2: "Permohonan sudah diperiksa dan menunggu tanda tangan Kepala Desa.",
+    3: "Surat sudah ditandatangani dan siap diambil di kantor desa.",
+    4: "Surat sudah diambil. Terima kasih.",
+    5: "Permohonan dibatalkan.",
+}
+LETTER_REASON = "\nAlasan: {reason}"
+LETTER_DOCUMENT_CAPTION = (
+    "<b>{title}</b> nomor {number}. Keaslian surat dapat diperiksa dengan memindai kode QR "
+    "di dalamnya."
 )
 
 SEX_AGE = "{years} tahun"

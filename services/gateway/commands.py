@@ -1,4 +1,9 @@
-"""What a resident typed -> (service, action, args), by DESIGN.md's table of commands."""
+"""What a resident typed -> (service, action, args), by DESIGN.md's table of commands.
+
+Text that is no command goes to the letter service as an `answer`: it may answer a question
+of the guided letter request (which the letter service keeps in its database; the gateway is
+stateless), and otherwise gets the short help.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ DATA_KEYWORDS = {
     "kis": "kis",
 }
 LETTER_KEYWORDS = {"surat": "list", "status": "status", "batal": "cancel"}
+DRAFT_KEYWORD = "ajukan"  # `AJUKAN SKU`, `AJUKAN KIRIM`, `AJUKAN UBAH tujuan`: the guided request
 LETTER_KINDS = ("sku", "skd", "skck", "skbpn", "skum")
 
 
@@ -29,6 +35,11 @@ class Parsed(NamedTuple):
 
 
 UNKNOWN = Parsed("data", "unknown")
+
+
+def free_text(text: str) -> Parsed:
+    """Text that is no command: maybe the answer to a question of the guided request."""
+    return Parsed("letter", "answer", (text.strip()[:MAX_ARG],))
 
 
 def parse_text(text: str) -> Parsed:
@@ -48,15 +59,17 @@ def parse_text(text: str) -> Parsed:
             # `DAFTAR 3517... 3517...` is forgiven: spaces instead of '#'.
             fields = tuple(w[:MAX_ARG] for w in words[1:])
         if action != "register" and (sep or len(words) > 1) and not _is_slash(words[0]):
-            return UNKNOWN
+            return free_text(text)
         return Parsed("data", action, fields if action == "register" else ())
     if keyword in LETTER_KEYWORDS and len(words) == 1 and not sep:
         return Parsed("letter", LETTER_KEYWORDS[keyword])
+    if keyword == DRAFT_KEYWORD and not sep:
+        return Parsed("letter", "draft", tuple(w[:MAX_ARG] for w in words[1:3]))
     if keyword in LETTER_KINDS and len(words) == 1:
         if sep:
             return Parsed("letter", "request", (keyword.upper(), *fields))
         return Parsed("letter", "help", (keyword.upper(),))
-    return UNKNOWN
+    return free_text(text)
 
 
 def _is_slash(word: str) -> bool:

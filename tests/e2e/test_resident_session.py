@@ -69,14 +69,19 @@ def test_a_residents_whole_session(system):
     kinds = system.ask(user, "Surat")
     assert "Surat Keterangan Usaha" in kinds["text"]
     buttons = [b["callback_data"] for row in kinds["reply_markup"]["inline_keyboard"] for b in row]
-    assert buttons == ["SKU", "SKD", "SKCK", "SKBPN", "SKUM"]
+    assert buttons == ["AJUKAN SKU", "AJUKAN SKD", "AJUKAN SKCK", "AJUKAN SKBPN", "AJUKAN SKUM"]
     assert "SKU#Peternakan Ayam" in system.ask(user, "SKU")["text"]
 
-    # A tap on an inline button is answered (the spinner stops) and explains that letter
-    query_id = system.tap(user, "SKCK")
-    assert "SKCK#Polsek Jogoroto" in system.messages(user, wait=15)[0]["text"]
+    # A tap on an inline button is answered (the spinner stops) and starts the guided request
+    query_id = system.tap(user, "AJUKAN SKCK")
+    assert "(1/2)" in system.messages(user, wait=15)[0]["text"]
     answers = [c for c in system.calls() if c["method"] == "answerCallbackQuery"]
     assert [a["params"]["callback_query_id"] for a in answers] == [query_id]
+    assert "(2/2)" in system.ask(user, "Polsek Jogoroto")["text"]
+    assert "Periksa permohonan" in system.ask(user, "Melamar Pekerjaan")["text"]
+    system.tap(user, "AJUKAN KIRIM")
+    assert "berhasil diajukan" in system.messages(user, wait=15)[0]["text"]
+    assert "Sedang Diperiksa" in system.ask(user, "Status")["text"]
 
     # And the bot never made a call that Telegram would refuse
     calls = system.calls()

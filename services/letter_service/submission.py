@@ -1,0 +1,49 @@
+"""What the one-line and the guided request share: the command's context, and submitting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from libs import texts
+from libs.config import Settings
+from libs.contracts import Command, Outgoing
+from libs.formatting import local_time, tanggal, value
+from libs.replies import reply
+from libs.siades.letter_kinds import LetterKind
+from libs.siades.models import Resident
+from services.letter_service import requests
+
+
+class Context:
+    """One command's surroundings, handed to each action."""
+
+    def __init__(self, command: Command, session: Session, settings: Settings, now: datetime,
+                 resident: Resident):
+        self.command, self.session, self.settings = command, session, settings
+        self.now, self.resident = now, resident
+        self.local_now = local_time(now, settings.timezone)
+
+    def reply(self, text: str, keyboard: dict | None = None) -> list[Outgoing]:
+        return reply(self.command, text, keyboard or texts.MAIN_MENU)
+
+
+def submit(ctx: Context, kind: LetterKind, fields: dict[str, str]) -> list[Outgoing]:
+    """File the request, or say which one is still in process."""
+    outcome = requests.submit(ctx.session, ctx.resident, kind, fields, ctx.local_now, ctx.now)
+    if isinstance(outcome, requests.Pending):
+        pending = outcome.request
+        pending_kind = requests.kind_of(ctx.session, pending)
+        return ctx.reply(texts.LETTER_PENDING.format(
+            title=pending_kind.title if pending_kind else "surat", number=pending.id,
+            date=tanggal(pending.created_at)))
+    return ctx.reply(texts.LETTER_SUBMITTED.format(
+        title=kind.title, number=outcome.id, fields=field_lines(kind, fields)))
+
+
+def field_lines(kind: LetterKind, fields: dict[str, str]) -> str:
+    """The fields as `• label: value` lines, escaped."""
+    return "\n".join(texts.LETTER_FIELD_LINE.format(label=field.label.capitalize(),
+                                                    value=value(fields.get(field.name)))
+                     for field in kind.fields)
