@@ -21,9 +21,11 @@ def create_app(settings: Settings | None = None, publisher=None) -> Flask:
     app.extensions["settings"] = settings
     app.extensions["publisher"] = publisher or Publisher(settings)
 
+    from services.gateway.verify import bp as verify_bp
     from services.gateway.webhook import bp
 
     app.register_blueprint(bp)
+    app.register_blueprint(verify_bp)
 
     @app.errorhandler(413)
     def too_large(_error):

@@ -1,0 +1,134 @@
+"""Sign and issue: a request awaiting signature (status 2) becomes a numbered, signed letter
+ready to be collected (status 3), all in the caller's transaction."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from libs.config import Settings
+from libs.formatting import local_time
+from libs.identity import mask
+from libs.letter_tokens import initials, load_private_key, sign
+from libs.siades.bot_models import STAFF_HEAD, LetterDocument, Staff
+from libs.siades.letter_kinds import LetterKind
+from libs.siades.letters import (
+    REQUEST_AWAITING_SIGNATURE,
+    REQUEST_READY,
+    LetterFormat,
+    LetterLog,
+    LetterRequest,
+)
+from libs.siades.models import Resident
+from services.letter_service import document, numbering
+
+NO_OFFICIAL = 0  # log_surat.id_pamong: the bot's staff are not tweb_desa_pamong rows
+NO_USER = 0  # log_surat.id_user: nor OpenSID users
+NAME_IN_FILE_MAX = 50
+
+
+class IssueError(ValueError):
+    """The letter cannot be issued; the message is for the staff console, in Indonesian."""
+
+
+def issue(session: Session, request: LetterRequest, signer: Staff, settings: Settings,
+          now: datetime) -> LetterDocument:
+    """Number, sign and render the letter of a request awaiting signature; status 2 -> 3.
+
+    `now` is naive UTC; OpenSID's own columns get the village's local time.
+    """
+    # Re-read with a row lock: of two staff signing the same request, the second sees status 3.
+    session.refresh(request, with_for_update=True)
+    _check_may_sign(request, signer)
+    private_key = _signing_key(settings)
+    resident = session.get(Resident, request.resident_id)
+    if resident is None:
+        raise IssueError(f"Pemohon permohonan #{request.id} tidak ditemukan di data penduduk.")
+    kind = _kind(session, request)
+    local_now = local_time(now, settings.timezone)
+    issued = local_now.date()
+
+    sequence = numbering.next_sequence(session, request.format_id, issued.year)
+    number = _number(session, request, kind, sequence, issued)
+    file_name = letter_file_name(kind.code, sequence, issued.year, resident.name)
+    token = sign(private_key, {
+        "k": kind.title, "n": number, "d": issued.isoformat(), "i": initials(resident.name),
+        "m": mask(resident.nik), "r": request.id,
+    })
+    url = f"{settings.verify_url_base}/verify/{token}"
+    pdf = document.render_pdf(document.build_content(session, request, signer, number, url,
+                                                     issued))
+    log_row = _log(session, request, sequence, file_name, local_now)
+    letter = LetterDocument(
+        request_id=request.id, letter_log_id=log_row.id, number=number, file_name=file_name,
+        pdf=pdf, token=token, issued_by=signer.id, issued_at=now,
+    )
+    session.add(letter)
+    request.status = REQUEST_READY
+    request.updated_at = local_now
+    session.flush()
+    return letter
+
+
+def letter_file_name(code: str, sequence: int, year: int, name: str) -> str:
+    """`SKU-007-2026-BUDI-SANTOSO.pdf`: ASCII only, whatever the resident's name holds."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Z0-9]+", "-", ascii_name.upper()).strip("-")[:NAME_IN_FILE_MAX]
+    return f"{code}-{sequence:03d}-{year}-{slug.strip('-') or 'WARGA'}.pdf"
+
+
+def _check_may_sign(request: LetterRequest, signer: Staff) -> None:
+    """IssueError unless the request awaits signature and the signer is an active Kepala Desa."""
+    if request.status != REQUEST_AWAITING_SIGNATURE:
+        raise IssueError(f"Permohonan #{request.id} tidak sedang menunggu tanda tangan, "
+                         "jadi suratnya tidak dapat diterbitkan.")
+    if signer.role != STAFF_HEAD or not signer.active:
+        raise IssueError("Hanya Kepala Desa (akun aktif) yang dapat menandatangani surat.")
+
+
+def _signing_key(settings: Settings):
+    """The village office's private key; IssueError when it is not set up."""
+    if not settings.letter_signing_key_file:
+        raise IssueError("Kunci tanda tangan surat belum diatur (LETTER_SIGNING_KEY_FILE): "
+                         "buat dengan `python -m services.letter_service keygen --dir DIR`.")
+    try:
+        return load_private_key(settings.letter_signing_key_file)
+    except (OSError, ValueError) as exc:
+        raise IssueError(f"Kunci tanda tangan surat tidak dapat dibaca: {exc}") from exc
+
+
+def _kind(session: Session, request: LetterRequest) -> LetterKind:
+    """The request's letter kind; IssueError for a format the bot does not issue."""
+    try:
+        return document.kind_of(session, request.format_id)
+    except LookupError as exc:
+        raise IssueError(f"Jenis surat permohonan #{request.id} tidak dapat diterbitkan "
+                         "dari sini.") from exc
+
+
+def _number(session: Session, request: LetterRequest, kind: LetterKind, sequence: int,
+            issued: date) -> str:
+    """The printed number, from the `format_nomor_surat` setting and the format's kode_surat."""
+    letter_format = session.get(LetterFormat, request.format_id)
+    code = (letter_format.code or "").strip() if letter_format else ""
+    return numbering.format_number(
+        numbering.number_template(session), format_code=code or kind.format_code,
+        sequence=sequence, village_code=document.village_identity(session).code, issued=issued,
+    )
+
+
+def _log(session: Session, request: LetterRequest, sequence: int, file_name: str,
+         local_now: datetime) -> LetterLog:
+    """The log_surat row OpenSID's own archive lists (no_surat holds the sequence only)."""
+    row = LetterLog(
+        format_id=request.format_id, resident_id=request.resident_id, official_id=NO_OFFICIAL,
+        user_id=NO_USER, issued_at=local_now, month=f"{local_now.month:02d}",
+        year=str(local_now.year), number=str(sequence), file_name=file_name,
+        note=f"Telegram #{request.id}",
+    )
+    session.add(row)
+    session.flush()
+    return row
