@@ -78,4 +78,4 @@ def test_without_a_key_the_page_says_so(verify_key):
 @given(st.text(max_size=300))
 def test_never_a_server_error(client, text):
     response = client.get("/verify/" + text)
-    assert response.status_code in (200, 404)
+    assert response.status_code < 500  # "/verify//" is redirected (308) by werkzeug
