@@ -37,6 +37,8 @@ class Settings:
     public_url: str = ""  # where Telegram reaches the gateway; empty: long polling
     gateway_bind: str = "127.0.0.1:8000"
     gateway_workers: int = 2
+    console_bind: str = "127.0.0.1:8090"  # the staff console
+    console_secret_key: str = ""  # signs the console's session cookie
     max_body_bytes: int = 256 * 1024
     prefetch: int = 1
     retry_delay_ms: int = 1000
@@ -81,6 +83,8 @@ class Settings:
             public_url=get("PUBLIC_URL", defaults.public_url),
             gateway_bind=get("GATEWAY_BIND", defaults.gateway_bind),
             gateway_workers=get("GATEWAY_WORKERS", defaults.gateway_workers),
+            console_bind=get("CONSOLE_BIND", defaults.console_bind),
+            console_secret_key=get("CONSOLE_SECRET_KEY", defaults.console_secret_key),
             max_body_bytes=get("MAX_BODY_BYTES", defaults.max_body_bytes),
             prefetch=get("PREFETCH", defaults.prefetch),
             retry_delay_ms=get("RETRY_DELAY_MS", defaults.retry_delay_ms),

@@ -1,19 +1,26 @@
-"""`python -m libs.siades init-db | seed-demo`: create the tables, fill a demo village."""
+"""`python -m libs.siades init-db | seed-demo | create-staff`: create the tables, fill a demo
+village, add or update a staff console account."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
 import sys
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from werkzeug.security import generate_password_hash
 
 from libs.config import Settings
-from libs.siades.db import make_engine, normalise_url
+from libs.siades.bot_models import STAFF_ROLES, Staff
+from libs.siades.db import make_engine, make_session_factory, normalise_url, session_scope
 from libs.siades.demo import NotEmptyError, seed_demo
 from libs.siades.schema import InitReport, init_db
 
-__all__ = ["init_db", "main", "seed_demo"]
+__all__ = ["create_staff", "init_db", "main", "seed_demo"]
+
+MIN_PASSWORD_LENGTH = 8
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -22,9 +29,16 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("init-db", help="create missing tables, fill empty lookup tables")
     commands.add_parser("seed-demo", help="fill an empty database with a demo village")
+    staff = commands.add_parser(
+        "create-staff", help="add a staff console account, or update an existing one "
+        "(password from STAFF_PASSWORD, else asked twice)")
+    staff.add_argument("--username", required=True)
+    staff.add_argument("--full-name", required=True)
+    staff.add_argument("--role", required=True, choices=STAFF_ROLES)
     args = parser.parse_args(argv)
 
-    settings = Settings.from_env(environ)
+    env = os.environ if environ is None else environ
+    settings = Settings.from_env(env)
     url = normalise_url(settings.database_url)
     print(f"database: {url.render_as_string(hide_password=True)}")
     engine = make_engine(url)
@@ -32,6 +46,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         if args.command == "init-db":
             print_report(init_db(engine))
             return 0
+        if args.command == "create-staff":
+            return run_create_staff(engine, args, env)
         return run_seed_demo(engine)
     finally:
         engine.dispose()
@@ -60,3 +76,46 @@ def run_seed_demo(engine: Engine) -> int:
         f"{summary.participants} program participants"
     )
     return 0
+
+
+def run_create_staff(engine: Engine, args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """Add or update the staff account the arguments name, saying which it did."""
+    password = environ.get("STAFF_PASSWORD") or ask_password()
+    if password is None:
+        print("create-staff refused: the two passwords differ", file=sys.stderr)
+        return 1
+    if len(password) < MIN_PASSWORD_LENGTH:
+        print(f"create-staff refused: the password needs at least {MIN_PASSWORD_LENGTH} "
+              "characters", file=sys.stderr)
+        return 1
+    created = create_staff(engine, args.username, args.full_name, args.role, password)
+    if created:
+        print(f"created staff account {args.username} ({args.role})")
+    else:
+        print(f"staff account {args.username} exists: updated its password, role "
+              f"({args.role}) and name")
+    return 0
+
+
+def ask_password() -> str | None:
+    """Ask for the password twice without echoing it; None if the two differ."""
+    first = getpass.getpass("password: ")
+    return first if getpass.getpass("password again: ") == first else None
+
+
+def create_staff(engine: Engine, username: str, full_name: str, role: str, password: str
+                 ) -> bool:
+    """Store a staff account with a scrypt hash of its password; True if it is new, False if
+    an existing account (found by username) had its password, role and name updated."""
+    if role not in STAFF_ROLES:
+        raise ValueError(f"unknown role {role!r}: one of {', '.join(STAFF_ROLES)}")
+    with session_scope(make_session_factory(engine)) as session:
+        staff = session.scalars(select(Staff).where(Staff.username == username)).first()
+        created = staff is None
+        if created:
+            staff = Staff(username=username)
+            session.add(staff)
+        staff.full_name = full_name
+        staff.role = role
+        staff.password_hash = generate_password_hash(password, method="scrypt")
+    return created
