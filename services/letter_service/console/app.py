@@ -1,0 +1,90 @@
+"""Application factory of the staff console: server-rendered pages, plain forms, no JS."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.orm import Session, sessionmaker
+
+from libs.config import Settings
+from libs.siades.db import make_engine, make_session_factory
+from services.letter_service.console import auth, filters, reports, views
+from services.letter_service.console.database import close_db
+
+SESSION_HOURS = 10  # a working day; then log in again
+
+
+def require_secret(settings: Settings) -> None:
+    """Refuse to run without a session key: the cookie that says who is logged in is signed
+    with it."""
+    if not settings.console_secret_key:
+        raise SystemExit(
+            "CONSOLE_SECRET_KEY is not set: the staff console signs its login cookie with it. "
+            "Set it to a long random string, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'."
+        )
+
+
+def create_console(settings: Settings | None = None,
+                   session_factory: sessionmaker[Session] | None = None) -> Flask:
+    """The console app; database sessions are opened per request, lazily, and closed after."""
+    settings = settings or Settings.from_env()
+    require_secret(settings)
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.console_secret_key,
+        SESSION_COOKIE_NAME="console_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        MAX_CONTENT_LENGTH=64 * 1024,
+    )
+    app.extensions["settings"] = settings
+    app.extensions["console_sessions"] = session_factory or make_session_factory(
+        make_engine(settings.database_url))
+    CSRFProtect(app)
+    filters.register(app, settings.timezone)
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(reports.bp)
+    app.before_request(auth.require_login)
+    app.teardown_appcontext(close_db)
+    app.after_request(security_headers)
+    register_error_pages(app)
+    return app
+
+
+def security_headers(response):
+    """Pages show residents' personal data: no caching, no framing, no sniffing."""
+    response.headers.setdefault("Cache-Control", "no-store")
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'")
+    return response
+
+
+def register_error_pages(app: Flask) -> None:
+    """Errors in Bahasa Indonesia, on the console's own page."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(_error):
+        message = "Formulir kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."
+        return render_template("error.html", message=message), 400
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return render_template("error.html", message="Halaman tidak ditemukan."), 404
+
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return render_template("error.html", message="Anda tidak berhak membuka ini."), 403
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return render_template("error.html", message="Isian terlalu panjang."), 413

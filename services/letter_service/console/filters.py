@@ -1,0 +1,39 @@
+"""How the console's templates show times, hours and statuses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+
+from libs.formatting import MONTHS, ZONE_LABELS, local_time
+from services.letter_service.console.states import ROLE_NAMES, STATUS_NAMES
+
+NO_DATA = "-"
+
+
+def local_clock(moment: datetime | None) -> str:
+    """A naive local time as `28 Nov 2026 20:13`; '-' for none."""
+    if not isinstance(moment, datetime):
+        return NO_DATA
+    return f"{moment.day} {MONTHS[moment.month - 1][:3]} {moment.year} {moment:%H:%M}"
+
+
+def hours(value: float | None) -> str:
+    """Hours with one decimal, Indonesian style (`2,5`); '-' where there is no data."""
+    if value is None:
+        return NO_DATA
+    return f"{value:.1f}".replace(".", ",")
+
+
+def register(app: Flask, zone: str) -> None:
+    """Add the filters; `utc_clock` shows a naive UTC time (bot_ tables) in the village's."""
+    label = ZONE_LABELS.get(zone, zone)
+    app.add_template_filter(local_clock, "waktu")
+    app.add_template_filter(hours, "jam")
+    app.add_template_filter(
+        lambda moment: f"{local_clock(local_time(moment, zone))} {label}" if moment else NO_DATA,
+        "waktu_utc")
+    app.add_template_filter(lambda status: STATUS_NAMES.get(status, f"Status {status}"),
+                            "status")
+    app.jinja_env.globals["role_names"] = ROLE_NAMES

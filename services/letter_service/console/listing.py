@@ -1,0 +1,132 @@
+"""The requests as staff read them: kind, number, dates, the resident's registry data, the
+fields filled in (labelled as letter_kinds names them)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from libs.formatting import age
+from libs.siades.bot_models import LetterDocument
+from libs.siades.letter_kinds import KINDS, LetterKind
+from libs.siades.letters import LetterFormat, LetterRequest
+from libs.siades.models import Area, Family, Resident
+from libs.siades.queries import area_label
+
+QUEUE_LIMIT = 200  # newest first; older ones are in OpenSID's own pages
+KINDS_BY_SLUG = {kind.slug: kind for kind in KINDS.values()}
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """One permohonan_surat row with everything the queue and the detail page show."""
+
+    id: int
+    status: int
+    kind_code: str | None  # SKU, SKD, ...; None for an OpenSID format of another kind
+    kind_title: str
+    submitted_at: datetime  # local time, as OpenSID stores it
+    updated_at: datetime | None
+    resident_name: str
+    nik: str | None
+    no_kk: str | None
+    address: str | None
+    age: str
+    fields: list[tuple[str, str]]  # (label, answer)
+    note: str | None  # keterangan: the reason of a rejection
+    phone: str | None
+    has_document: bool
+
+
+def status_counts(session: Session) -> dict[int, int]:
+    """How many requests there are in each status."""
+    rows = session.execute(
+        select(LetterRequest.status, func.count()).group_by(LetterRequest.status))
+    return {status: count for status, count in rows}
+
+
+def requests_in(session: Session, status: int, today: date) -> list[RequestView]:
+    """The newest requests in this status (at most QUEUE_LIMIT)."""
+    query = (_view_query().where(LetterRequest.status == status)
+             .order_by(LetterRequest.created_at.desc(), LetterRequest.id.desc())
+             .limit(QUEUE_LIMIT))
+    return [_view(row, today) for row in session.execute(query)]
+
+
+def request_view(session: Session, request_id: int, today: date) -> RequestView | None:
+    """One request, or None if there is no such row."""
+    row = session.execute(_view_query().where(LetterRequest.id == request_id)).first()
+    return _view(row, today) if row is not None else None
+
+
+def _view_query():
+    return (
+        select(LetterRequest, Resident, Family.no_kk, Area, LetterFormat,
+               LetterDocument.request_id.label("document"))
+        .outerjoin(Resident, Resident.id == LetterRequest.resident_id)
+        .outerjoin(Family, Family.id == Resident.family_id)
+        .outerjoin(Area, Area.id == Resident.area_id)
+        .outerjoin(LetterFormat, LetterFormat.id == LetterRequest.format_id)
+        .outerjoin(LetterDocument, LetterDocument.request_id == LetterRequest.id)
+    )
+
+
+def _view(row, today: date) -> RequestView:
+    request, resident, no_kk, area, letter_format, document = row
+    kind = KINDS_BY_SLUG.get(letter_format.slug) if letter_format else None
+    return RequestView(
+        id=request.id,
+        status=request.status,
+        kind_code=kind.code if kind else None,
+        kind_title=kind_title(letter_format.slug if letter_format else None,
+                              letter_format.name if letter_format else None),
+        submitted_at=request.created_at,
+        updated_at=request.updated_at,
+        resident_name=resident.name if resident else f"(penduduk #{request.resident_id} "
+                                                     "tidak ada)",
+        nik=resident.nik if resident else None,
+        no_kk=no_kk,
+        address=resident_address(resident, area),
+        age=age(resident.birth_date, today) if resident else "-",
+        fields=form_fields(kind, request.form),
+        note=request.note or None,
+        phone=request.phone or None,
+        has_document=document is not None,
+    )
+
+
+def kind_title(slug: str | None, format_name: str | None) -> str:
+    """The title of the kind with this tweb_surat_format slug, else the format's name in
+    OpenSID, else a placeholder."""
+    kind = KINDS_BY_SLUG.get(slug or "")
+    if kind is not None:
+        return kind.title
+    return format_name or "(jenis surat tidak dikenal)"
+
+
+def resident_address(resident: Resident | None, area: Area | None) -> str | None:
+    """`Jl. Melati 5, RT 001, RW 001, Dusun KRAJAN`, leaving out what the registry lacks."""
+    if resident is None:
+        return None
+    street = (resident.address or "").strip()
+    place = area_label(area.dusun, area.rw, area.rt) if area else None
+    return ", ".join(part for part in (street, place) if part) or None
+
+
+def form_fields(kind: LetterKind | None, raw: str | None) -> list[tuple[str, str]]:
+    """isian_form's answers, in the kind's order with its labels, then any other keys."""
+    try:
+        answers = json.loads(raw or "{}")
+    except ValueError:
+        return [("isian", raw or "")]
+    if not isinstance(answers, dict):
+        return [("isian", str(answers))]
+    fields = [(field.label, str(answers[field.name]))
+              for field in (kind.fields if kind else ()) if field.name in answers]
+    known = {field.name for field in kind.fields} if kind else set()
+    fields += [(key, str(value)) for key, value in answers.items() if key not in known]
+    return fields
