@@ -11,7 +11,6 @@ from libs.config import Settings
 from libs.contracts import Command, decode_outgoing, encode
 from libs.messaging import Publisher
 from libs.siades.bot_models import InboxEntry, RegistrationAttempt
-from libs.siades.cli import init_db, seed_demo
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.models import Resident
@@ -22,18 +21,6 @@ pytestmark = pytest.mark.integration
 
 NIK, NO_KK, _ = DEMO_RESIDENTS["head"]
 WORKERS = 3
-
-
-@pytest.fixture(params=["sqlite", "mariadb"])
-def database_url(request, sqlite_url):
-    if request.param == "sqlite":
-        return sqlite_url
-    url = request.getfixturevalue("empty_mariadb_url")
-    engine = make_engine(url)
-    init_db(engine)
-    seed_demo(engine)
-    engine.dispose()
-    return url
 
 
 def register(update_id: int, chat_id: int) -> Command:

@@ -1,0 +1,70 @@
+"""Four letter_service processes receive simultaneous requests from one resident: never two in
+process, on SQLite and on MariaDB."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from libs import topology
+from libs.config import Settings
+from libs.contracts import Command, decode_outgoing, encode
+from libs.messaging import Publisher
+from libs.siades.db import make_engine, make_session_factory
+from libs.siades.demo import DEMO_RESIDENTS
+from libs.siades.letters import LetterRequest
+from libs.siades.models import Resident
+from tests.integration.test_messaging import get_all
+from tests.integration.test_worker_crash import run_worker
+
+pytestmark = pytest.mark.integration
+
+NIK, _, _ = DEMO_RESIDENTS["head"]
+CHAT = 7301
+WORKERS = 4
+REQUESTS = [("SKD", "Kantor Kecamatan", "Persyaratan Beasiswa"),
+            ("SKCK", "Polsek Jogoroto", "Melamar Pekerjaan"),
+            ("SKBPN", "KUA Jogoroto", "Persyaratan Menikah"),
+            ("SKU", "Warung Kopi", "Bank BRI", "Pinjaman Modal")] * 3
+
+
+def link_resident(database_url: str) -> None:
+    factory = make_session_factory(make_engine(database_url))
+    with factory.begin() as session:
+        resident = session.scalar(select(Resident).where(Resident.nik == NIK))
+        resident.telegram = str(CHAT)
+
+
+def request(update_id: int, args: tuple[str, ...]) -> Command:
+    return Command(message_id=f"tg-{update_id}", update_id=update_id, service="letter",
+                   action="request", chat_id=CHAT, user_id=CHAT, args=args)
+
+
+def test_simultaneous_requests_from_one_resident_file_one(amqp_url, database_url):
+    link_resident(database_url)
+    publisher = Publisher(Settings(rabbitmq_url=amqp_url))
+    for update_id, args in enumerate(REQUESTS, start=1000):
+        command = request(update_id, args)
+        publisher.publish(topology.COMMANDS_EXCHANGE, command.routing_key, encode(command),
+                          command.message_id)
+    publisher.close()
+
+    workers = [run_worker("services.letter_service", amqp_url, database_url)
+               for _ in range(WORKERS)]
+    try:
+        replies = [decode_outgoing(body) for _, body in get_all(
+            amqp_url, topology.NOTIFIER_QUEUE, wait=60, expect=len(REQUESTS))]
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            assert worker.wait(20) == 0
+
+    assert len(replies) == len(REQUESTS)
+    accepted = [r for r in replies if "berhasil diajukan" in r.text]
+    refused = [r for r in replies if "masih memiliki permohonan" in r.text]
+    print(f"{len(accepted)} accepted, {len(refused)} refused by {WORKERS} workers")
+    assert len(accepted) == 1 and len(refused) == len(REQUESTS) - 1
+    factory = make_session_factory(make_engine(database_url))
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(LetterRequest)) == 1
