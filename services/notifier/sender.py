@@ -19,8 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from libs.contracts import Outgoing, decode_outgoing
-from libs.errors import TransientError
-from libs.siades.bot_models import Chat, Notification
+from libs.errors import PermanentError, TransientError
+from libs.siades.bot_models import Chat, LetterDocument, Notification
 from libs.siades.coltypes import utcnow
 from libs.telegram import BadRequest, Forbidden, RateLimited, TelegramClient
 
@@ -39,7 +39,7 @@ def backoff(attempt: int) -> float:
     return random.uniform(0, min(MAX_DELAY, BASE_DELAY * 2 ** attempt))
 
 
-def send(client: TelegramClient, message: Outgoing) -> dict:
+def send(client: TelegramClient, message: Outgoing, factory: sessionmaker) -> dict:
     """Make the Bot API call that `message` describes."""
     if message.method == "answerCallbackQuery":
         params = {"callback_query_id": message.extra["callback_query_id"],
@@ -51,12 +51,27 @@ def send(client: TelegramClient, message: Outgoing) -> dict:
             log.info("callback answer %s not taken: %s", message.message_id, exc)
         return {}
     if message.method == "sendDocument":
-        params = {"chat_id": message.chat_id, "document": message.document["file"],
-                  "caption": message.text or None, "parse_mode": message.parse_mode,
-                  "reply_markup": message.reply_markup}
-        return client.call("sendDocument", params)
+        return _send_document(client, message, factory)
     return client.send_message(message.chat_id, message.text, message.parse_mode,
                                message.reply_markup)
+
+
+def _send_document(client: TelegramClient, message: Outgoing, factory: sessionmaker) -> dict:
+    """An issued letter's PDF, read from the database and uploaded; or a file Telegram has."""
+    document = message.document or {}
+    if "letter_request_id" not in document:
+        return client.call("sendDocument", {
+            "chat_id": message.chat_id, "document": document.get("file"),
+            "caption": message.text or None, "parse_mode": message.parse_mode,
+            "reply_markup": message.reply_markup})
+    with factory() as session:
+        letter = session.get(LetterDocument, document["letter_request_id"])
+    if letter is None:
+        raise PermanentError(f"message {message.message_id}: no issued letter "
+                             f"{document['letter_request_id']}")
+    return client.send_document(message.chat_id, letter.file_name, letter.pdf,
+                                caption=message.text or None, parse_mode=message.parse_mode,
+                                reply_markup=message.reply_markup)
 
 
 def make_sender(factory: sessionmaker, client: TelegramClient, sleep=time.sleep):
@@ -74,7 +89,7 @@ def make_sender(factory: sessionmaker, client: TelegramClient, sleep=time.sleep)
                          message.message_id, message.chat_id)
                 return
         try:
-            result = _send_with_backoff(client, message, sleep)
+            result = _send_with_backoff(client, message, factory, sleep)
         except Forbidden as exc:
             log.warning("chat %s unreachable (%s); message %s dropped",
                         message.chat_id, exc, message.message_id)
@@ -106,10 +121,11 @@ def _record_sent(factory: sessionmaker, message: Outgoing, result: dict | None, 
               message.message_id)
 
 
-def _send_with_backoff(client: TelegramClient, message: Outgoing, sleep) -> dict:
+def _send_with_backoff(client: TelegramClient, message: Outgoing, factory: sessionmaker,
+                       sleep) -> dict:
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            return send(client, message)
+            return send(client, message, factory)
         except TransientError as exc:
             if attempt == ATTEMPTS:
                 raise

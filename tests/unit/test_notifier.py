@@ -25,6 +25,11 @@ class FakeClient:
             raise outcome
         return outcome
 
+    def send_document(self, chat_id, filename, content, caption=None, parse_mode=None,
+                      reply_markup=None):
+        self.sent.append((chat_id, filename, content, caption))
+        return {"message_id": len(self.sent)}
+
     def send_message(self, chat_id, text, parse_mode, reply_markup):
         self.sent.append((chat_id, text))
         outcome = self.outcomes.pop(0) if self.outcomes else {"message_id": len(self.sent)}
@@ -133,3 +138,27 @@ def test_a_callback_answer_without_its_query_id_is_malformed():
     with pytest.raises(DecodeError, match="callback_query_id"):
         decode_outgoing(encode(Outgoing(message_id="x:0", chat_id=1, text="",
                                         method="answerCallbackQuery")))
+
+
+def test_an_issued_letter_is_uploaded_from_the_database(session_factory, sleeps):
+    from datetime import datetime
+
+    from libs.errors import PermanentError
+    from libs.siades.bot_models import LetterDocument
+
+    with session_factory.begin() as session:
+        session.add(LetterDocument(request_id=9, letter_log_id=1, number="S-14/001", pdf=b"%PDF",
+                                   file_name="SKU-001.pdf", token="t", issued_by=1,
+                                   issued_at=datetime(2026, 11, 28)))
+    client = FakeClient()
+    send = sender(session_factory, client, sleeps)
+
+    def document(request_id, message_id):
+        return encode(Outgoing(message_id=message_id, chat_id=42, text="Surat Anda",
+                               method="sendDocument",
+                               document={"letter_request_id": request_id}))
+
+    send(document(9, "letter-9-1:1"), None, None)
+    assert client.sent == [(42, "SKU-001.pdf", b"%PDF", "Surat Anda")]
+    with pytest.raises(PermanentError, match="no issued letter"):
+        send(document(10, "letter-10-1:1"), None, None)

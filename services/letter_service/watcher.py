@@ -1,0 +1,180 @@
+"""The status watcher: every status change of a `permohonan_surat` row reaches its resident once.
+
+Whoever made the change (our console, OpenSID's own admin pages, a direct UPDATE), the watcher
+finds it by comparing each row's status with `bot_letter_status`, its memory of what the
+resident was last told. For each change, one transaction records the new status, a
+`bot_letter_transitions` row (the service-time figures) and the messages in `bot_outbox`; the
+messages are published after commit, like a worker's replies. So a watcher killed at any point
+neither repeats a message (the memory moved with the messages) nor misses one (unpublished
+messages are published at the next start). A second watcher racing for the same change loses on
+the memory row and sends nothing.
+
+    first sight of a request         remembered, nobody told (the request itself was answered)
+    status changed                   "Permohonan ... : <state>" (+ the reason when cancelled)
+    changed to 3 with our PDF        the message, then the PDF (sendDocument) with a caption
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from libs import texts, topology
+from libs.config import Settings
+from libs.contracts import Outgoing, encode
+from libs.formatting import value
+from libs.logs import setup_logging
+from libs.messaging import Publisher
+from libs.outbox import publish_pending
+from libs.siades.bot_models import LetterDocument, LetterStatusSeen, LetterTransition, OutboxEntry
+from libs.siades.coltypes import utcnow
+from libs.siades.db import make_engine, make_session_factory
+from libs.siades.letters import REQUEST_CANCELLED, REQUEST_READY, LetterRequest
+from libs.siades.models import Resident
+from services.letter_service.requests import kind_of
+
+log = logging.getLogger(__name__)
+
+INTERVAL = 2.0  # seconds between looks at permohonan_surat
+BATCH = 200
+
+
+def changed_requests(session: Session) -> list[tuple[int, int, int | None]]:
+    """(request id, status now, status last told) of every request whose status moved."""
+    rows = session.execute(
+        select(LetterRequest.id, LetterRequest.status, LetterStatusSeen.status)
+        .outerjoin(LetterStatusSeen, LetterStatusSeen.request_id == LetterRequest.id)
+        .where(or_(LetterStatusSeen.request_id.is_(None),
+                   LetterStatusSeen.status != LetterRequest.status))
+        .order_by(LetterRequest.id).limit(BATCH)
+    )
+    return [tuple(row) for row in rows]
+
+
+def note_change(factory: sessionmaker, request_id: int, status: int, told: int | None,
+                now: datetime) -> list[OutboxEntry]:
+    """Remember one change and store its messages, in one transaction; returns the messages."""
+    try:
+        with factory.begin() as session:
+            if told is None:
+                session.add(LetterStatusSeen(request_id=request_id, status=status, seen_at=now))
+                session.flush()  # a racing watcher fails here, on the primary key
+                return []
+            moved = session.execute(
+                update(LetterStatusSeen)
+                .where(LetterStatusSeen.request_id == request_id, LetterStatusSeen.status == told)
+                .values(status=status, seen_at=now))
+            if moved.rowcount != 1:
+                return []  # another watcher took this change
+            transition = LetterTransition(request_id=request_id, from_status=told,
+                                          to_status=status, seen_at=now)
+            session.add(transition)
+            session.flush()
+            entries = [_entry(message, transition, now)
+                       for message in messages_for(session, request_id, transition.id)]
+            session.add_all(entries)
+        return entries
+    except IntegrityError:
+        return []
+
+
+def messages_for(session: Session, request_id: int, transition_id: int) -> list[Outgoing]:
+    """What the resident is told about this change; nothing if they have no linked chat."""
+    request = session.get(LetterRequest, request_id)
+    resident = session.get(Resident, request.resident_id) if request else None
+    if request is None or resident is None or not (resident.telegram or "").isdigit():
+        return []
+    chat_id = int(resident.telegram)
+    kind = kind_of(session, request)
+    title = kind.title if kind else "surat"
+    detail = texts.LETTER_STATE_DETAILS.get(request.status, "")
+    if request.status == REQUEST_CANCELLED and request.note:
+        detail += texts.LETTER_REASON.format(reason=value(request.note))
+    base = f"letter-{request_id}-{transition_id}"
+    text = texts.LETTER_STATE_CHANGED.format(
+        title=title, number=request.id, state=texts.LETTER_STATES.get(request.status, "-"),
+        detail=detail)
+    messages = [Outgoing(message_id=f"{base}:0", chat_id=chat_id, text=text,
+                         reply_markup=texts.MAIN_MENU, correlation_id=base)]
+    document = session.get(LetterDocument, request_id)
+    if request.status == REQUEST_READY and document is not None:
+        messages.append(Outgoing(
+            message_id=f"{base}:1", chat_id=chat_id, method="sendDocument",
+            text=texts.LETTER_DOCUMENT_CAPTION.format(title=title, number=value(document.number)),
+            document={"letter_request_id": request_id, "file_name": document.file_name},
+            correlation_id=base))
+    return messages
+
+
+def _entry(message: Outgoing, transition: LetterTransition, now: datetime) -> OutboxEntry:
+    return OutboxEntry(message_id=message.message_id,
+                       source_message_id=f"letter-transition-{transition.id}",
+                       routing_key=topology.OUTBOX_ROUTING_KEY, payload=encode(message).decode(),
+                       created_at=now)
+
+
+def unpublished(session: Session) -> list[OutboxEntry]:
+    """The watcher's messages stored but not yet published (a crash between the two)."""
+    return list(session.scalars(
+        select(OutboxEntry)
+        .where(OutboxEntry.source_message_id.like("letter-transition-%"),
+               OutboxEntry.published_at.is_(None))
+        .order_by(OutboxEntry.id)))
+
+
+def watch_once(factory: sessionmaker, publisher) -> int:
+    """Publish what an earlier look stored but could not publish, then look once; returns how
+    many changes were noted."""
+    with factory() as session:
+        leftover = unpublished(session)
+        changes = changed_requests(session)
+    publish_pending(factory, publisher, leftover)
+    noted = 0
+    for request_id, status, told in changes:
+        entries = note_change(factory, request_id, status, told, utcnow())
+        publish_pending(factory, publisher, entries)
+        noted += told is not None
+    return noted
+
+
+class Watcher:
+    """Looks every INTERVAL seconds until stopped."""
+
+    def __init__(self, settings: Settings, factory: sessionmaker, publisher):
+        self.settings, self.factory, self.publisher = settings, factory, publisher
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                noted = watch_once(self.factory, self.publisher)
+                if noted:
+                    log.info("%d status change%s told", noted, "" if noted == 1 else "s")
+            except OperationalError as exc:
+                log.warning("database unavailable (%s); looking again shortly", exc.orig)
+            except Exception:  # the broker away, say: stay up, the next look retries
+                log.exception("watching failed; looking again shortly")
+            self._stop.wait(INTERVAL)
+
+    def stop(self, *_args) -> None:
+        self._stop.set()
+
+
+def serve() -> None:
+    """`python -m services.letter_service watch`: until SIGTERM/SIGINT."""
+    settings = Settings.from_env()
+    setup_logging("letter_watcher", settings.log_level)
+    factory = make_session_factory(make_engine(settings.database_url))
+    publisher = Publisher(settings)
+    watcher = Watcher(settings, factory, publisher)
+    signal.signal(signal.SIGTERM, watcher.stop)
+    signal.signal(signal.SIGINT, watcher.stop)
+    log.info("watching permohonan_surat every %.0f s", INTERVAL)
+    watcher.run()
+    publisher.close()

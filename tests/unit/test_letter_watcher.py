@@ -1,0 +1,122 @@
+"""The status watcher (services/letter_service/watcher.py) on SQLite, with a recording publisher:
+direct SQL changes are told once, restarts neither repeat nor miss."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select, text
+
+from libs.contracts import decode_outgoing
+from libs.siades.bot_models import LetterDocument, LetterTransition
+from libs.siades.demo import DEMO_RESIDENTS
+from libs.siades.letter_kinds import KINDS
+from libs.siades.models import Resident
+from services.letter_service import requests
+from services.letter_service.watcher import note_change, watch_once
+
+CHAT = 6101
+NOW = datetime(2026, 11, 28, 6, 0, 0)
+
+
+class Recorder:
+    """Stands in for the broker: keeps what was published."""
+
+    def __init__(self):
+        self.published = []
+
+    def publish(self, exchange, routing_key, body, message_id):
+        self.published.append(decode_outgoing(body))
+
+
+@pytest.fixture
+def request_id(session_factory):
+    """A request filed from the chat by a linked resident (status 1, already told)."""
+    with session_factory.begin() as session:
+        resident = session.scalar(select(Resident).where(
+            Resident.nik == DEMO_RESIDENTS["head"][0]))
+        resident.telegram = str(CHAT)
+        filed = requests.submit(session, resident, KINDS["SKD"],
+                                {"tujuan": "Kantor Kecamatan", "kegunaan": "Beasiswa"}, NOW, NOW)
+        return filed.id
+
+
+def set_status(session_factory, request_id: int, status: int, note: str | None = None) -> None:
+    """As OpenSID's admin pages (or anyone) would: a plain UPDATE."""
+    with session_factory.begin() as session:
+        session.execute(text("UPDATE permohonan_surat SET status = :s, keterangan = :n "
+                             "WHERE id = :id"), {"s": status, "n": note, "id": request_id})
+
+
+def test_a_request_filed_in_the_chat_is_not_told_again(session_factory, request_id):
+    publisher = Recorder()
+    assert watch_once(session_factory, publisher) == 0
+    assert publisher.published == []
+
+
+def test_a_direct_status_change_is_told_once(session_factory, request_id):
+    publisher = Recorder()
+    set_status(session_factory, request_id, 2)
+    assert watch_once(session_factory, publisher) == 1
+    [message] = publisher.published
+    assert message.chat_id == CHAT
+    assert f"nomor <b>{request_id}</b>: <b>Menunggu Tanda Tangan</b>" in message.text
+    assert watch_once(session_factory, publisher) == 0  # no repeat
+    assert len(publisher.published) == 1
+    with session_factory() as session:
+        moves = [(t.from_status, t.to_status) for t in session.scalars(
+            select(LetterTransition).where(LetterTransition.request_id == request_id)
+            .order_by(LetterTransition.id))]
+    assert moves == [(None, 1), (1, 2)]
+
+
+def test_a_rejection_carries_its_reason(session_factory, request_id):
+    publisher = Recorder()
+    set_status(session_factory, request_id, 5, "Foto KTP <buram>")
+    watch_once(session_factory, publisher)
+    assert "Alasan: Foto KTP &lt;buram&gt;" in publisher.published[0].text
+
+
+def test_a_signed_letter_comes_with_its_pdf(session_factory, request_id):
+    with session_factory.begin() as session:
+        session.add(LetterDocument(request_id=request_id, letter_log_id=1, number="S-41/001/X",
+                                   file_name="SKD-001.pdf", pdf=b"%PDF-1.4", token="t",
+                                   issued_by=1, issued_at=NOW))
+    set_status(session_factory, request_id, 3)
+    publisher = Recorder()
+    watch_once(session_factory, publisher)
+    message, document = publisher.published
+    assert "Siap Diambil" in message.text
+    assert document.method == "sendDocument" and "S-41/001/X" in document.text
+    assert document.document == {"letter_request_id": request_id, "file_name": "SKD-001.pdf"}
+
+
+def test_a_change_stored_but_not_published_goes_out_at_the_next_look(session_factory,
+                                                                     request_id):
+    set_status(session_factory, request_id, 2)
+    stored = note_change(session_factory, request_id, 2, 1, NOW)  # then the watcher died
+    assert len(stored) == 1
+    publisher = Recorder()
+    assert watch_once(session_factory, publisher) == 0  # the change itself is known
+    assert [m.message_id for m in publisher.published] == [stored[0].message_id]
+    assert watch_once(session_factory, publisher) == 0
+    assert len(publisher.published) == 1
+
+
+def test_a_second_watcher_racing_for_a_change_sends_nothing(session_factory, request_id):
+    set_status(session_factory, request_id, 4)
+    assert len(note_change(session_factory, request_id, 4, 1, NOW)) == 1
+    assert note_change(session_factory, request_id, 4, 1, NOW) == []
+
+
+def test_a_request_made_elsewhere_is_remembered_silently(session_factory, request_id):
+    with session_factory.begin() as session:
+        session.execute(text(
+            "INSERT INTO permohonan_surat (id_pemohon, id_surat, isian_form, status, "
+            "no_hp_aktif, syarat) SELECT id_pemohon, id_surat, :form, 1, '-', '[]' "
+            "FROM permohonan_surat WHERE id = :id"), {"form": json.dumps({}), "id": request_id})
+    publisher = Recorder()
+    assert watch_once(session_factory, publisher) == 0
+    assert publisher.published == []
