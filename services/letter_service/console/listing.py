@@ -14,7 +14,7 @@ from libs.formatting import age
 from libs.siades.bot_models import LetterDocument
 from libs.siades.letter_kinds import KINDS, LetterKind
 from libs.siades.letters import LetterFormat, LetterRequest
-from libs.siades.models import Area, Family, Resident
+from libs.siades.models import ALIVE, Area, BaseStatus, Family, Resident
 from libs.siades.queries import area_label
 
 QUEUE_LIMIT = 200  # newest first; older ones are in OpenSID's own pages
@@ -36,6 +36,7 @@ class RequestView:
     no_kk: str | None
     address: str | None
     age: str
+    not_alive: str | None  # the registry's status_dasar (MATI, PINDAH, ...) unless HIDUP
     fields: list[tuple[str, str]]  # (label, answer)
     note: str | None  # keterangan: the reason of a rejection
     phone: str | None
@@ -66,17 +67,18 @@ def request_view(session: Session, request_id: int, today: date) -> RequestView 
 def _view_query():
     return (
         select(LetterRequest, Resident, Family.no_kk, Area, LetterFormat,
-               LetterDocument.request_id.label("document"))
+               LetterDocument.request_id.label("document"), BaseStatus.name)
         .outerjoin(Resident, Resident.id == LetterRequest.resident_id)
         .outerjoin(Family, Family.id == Resident.family_id)
         .outerjoin(Area, Area.id == Resident.area_id)
         .outerjoin(LetterFormat, LetterFormat.id == LetterRequest.format_id)
         .outerjoin(LetterDocument, LetterDocument.request_id == LetterRequest.id)
+        .outerjoin(BaseStatus, BaseStatus.id == Resident.base_status)
     )
 
 
 def _view(row, today: date) -> RequestView:
-    request, resident, no_kk, area, letter_format, document = row
+    request, resident, no_kk, area, letter_format, document, base_status = row
     kind = KINDS_BY_SLUG.get(letter_format.slug) if letter_format else None
     return RequestView(
         id=request.id,
@@ -92,6 +94,8 @@ def _view(row, today: date) -> RequestView:
         no_kk=no_kk,
         address=resident_address(resident, area),
         age=age(resident.birth_date, today) if resident else "-",
+        not_alive=(base_status or str(resident.base_status))
+        if resident and resident.base_status != ALIVE else None,
         fields=form_fields(kind, request.form),
         note=request.note or None,
         phone=request.phone or None,
