@@ -29,9 +29,11 @@ from pathlib import Path
 
 import requests
 
+from libs import letter_tokens
 from libs.errors import ServiceError
 from libs.siades import queries
-from libs.siades.cli import init_db, seed_demo
+from libs.siades.bot_models import STAFF_HEAD, STAFF_OPERATOR
+from libs.siades.cli import create_staff, init_db, seed_demo
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS, NotEmptyError
 from libs.telegram import TelegramClient, Unauthorized
@@ -57,6 +59,7 @@ class Layout:
     dist_port: int = 25672  # RabbitMQ's inter-node port, loopback only
     sim_port: int = 8080
     gateway_port: int = 8000
+    staff_port: int = 8090  # the staff console
 
     @property
     def database_url(self) -> str:
@@ -144,7 +147,8 @@ def _pump(name: str, stream, log_path: Path) -> None:
 def check_ports(layout: Layout, telegram: TelegramSide) -> None:
     """Every port we listen on must be free: say which is not, and what to do."""
     wanted = {layout.amqp_port: "--amqp-port", layout.console_port: "--console-port",
-              layout.dist_port: "--dist-port", layout.gateway_port: "--gateway-port"}
+              layout.dist_port: "--dist-port", layout.gateway_port: "--gateway-port",
+              layout.staff_port: "--staff-port"}
     if telegram.mode == "simulator":
         wanted[layout.sim_port] = "--sim-port"
     for port, option in wanted.items():
@@ -197,6 +201,39 @@ def prepare_database(url: str) -> bool:
         engine.dispose()
 
 
+DEMO_STAFF = [("operator", "Siti Nurhaliza", STAFF_OPERATOR),
+              ("kades", "H. Moch. Sholeh, S.Sos.", STAFF_HEAD)]
+
+
+def demo_staff_logins(layout: Layout) -> list[tuple[str, str, str]]:
+    """(username, password, role) of the demo staff, made with random passwords on first run
+    and kept in `.run/staff-logins.txt` (mode 0600) for the banner."""
+    saved = layout.run_dir / "staff-logins.txt"
+    if saved.exists():
+        return [tuple(line.split("\t")) for line in saved.read_text().splitlines() if line]
+    engine = make_engine(layout.database_url)
+    try:
+        logins = []
+        for username, full_name, role in DEMO_STAFF:
+            password = secrets.token_urlsafe(9)
+            create_staff(engine, username, full_name, role, password)
+            logins.append((username, password, role))
+    finally:
+        engine.dispose()
+    fd = os.open(saved, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write("".join(f"{u}\t{p}\t{r}\n" for u, p, r in logins))
+    return logins
+
+
+def letter_keys(layout: Layout) -> tuple[Path, str]:
+    """The letter-signing key under `.run/keys/` (made once) and its public half."""
+    path = layout.run_dir / "keys" / letter_tokens.KEY_FILE_NAME
+    if not path.exists():
+        return letter_tokens.generate_keypair(path.parent)
+    return path, letter_tokens.public_key_text(letter_tokens.load_private_key(path).public_key())
+
+
 def village_name(url: str) -> str:
     """`Desa <name>` from the database's config row."""
     engine = make_engine(url)
@@ -217,6 +254,8 @@ def child_commands(telegram: TelegramSide, layout: Layout) -> dict[str, list[str
                            "poll" if telegram.mode == "polling" else "webhook"]
     for worker in ("data_service", "letter_service", "notifier"):
         commands[worker] = ["-m", f"services.{worker}"]
+    commands["letter_watcher"] = ["-m", "services.letter_service", "watch"]
+    commands["staff_console"] = ["-m", "services.letter_service", "console"]
     return commands
 
 
@@ -241,7 +280,8 @@ def connect_telegram(telegram: TelegramSide, layout: Layout, secret: str, villag
         bot_setup.set_webhook(client, telegram.public_url, secret)
 
 
-def banner(telegram: TelegramSide, layout: Layout, village: str, bot: str, seeded: bool) -> str:
+def banner(telegram: TelegramSide, layout: Layout, village: str, bot: str, seeded: bool,
+           logins: list[tuple[str, str, str]]) -> str:
     """What to open and what to type."""
     where = {
         "simulator": f"http://127.0.0.1:{layout.sim_port}/   (the Telegram simulator's chat "
@@ -257,6 +297,8 @@ def banner(telegram: TelegramSide, layout: Layout, village: str, bot: str, seede
         f"  Chat with the bot:  {where}",
         f"  RabbitMQ console:   http://127.0.0.1:{layout.console_port}/   user guest, "
         "password guest",
+        f"  Staff console:      http://127.0.0.1:{layout.staff_port}/   "
+        + ", ".join(f"{user} / {password} ({role})" for user, password, role in logins),
         f"  Gateway health:     http://127.0.0.1:{layout.gateway_port}/healthz",
         f"  Logs:               {layout.logs}/",
         "  Demo residents: link an account by typing one of these lines, then tap Biodata:",
@@ -279,7 +321,14 @@ def run(layout: Layout, env: dict[str, str]) -> None:
     ensure_rabbitmq()
     layout.logs.mkdir(parents=True, exist_ok=True)
     secret = env.get("TELEGRAM_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
+    signing_key, verify_key = letter_keys(layout)
+    gateway_url = f"http://127.0.0.1:{layout.gateway_port}"
     child_env = dict(env, DATABASE_URL=layout.database_url,
+                     LETTER_SIGNING_KEY_FILE=str(signing_key), LETTER_VERIFY_KEY=verify_key,
+                     VERIFY_BASE_URL=env.get("VERIFY_BASE_URL") or telegram.public_url
+                     or gateway_url,
+                     CONSOLE_BIND=f"127.0.0.1:{layout.staff_port}",
+                     CONSOLE_SECRET_KEY=secrets.token_urlsafe(32),
                      RABBITMQ_URL=f"amqp://guest:guest@127.0.0.1:{layout.amqp_port}/%2F",
                      TELEGRAM_BOT_TOKEN=telegram.token, TELEGRAM_API_URL=telegram.api_url,
                      TELEGRAM_WEBHOOK_SECRET=secret,
@@ -301,10 +350,11 @@ def run(layout: Layout, env: dict[str, str]) -> None:
     try:
         seeded = prepare_database(layout.database_url)
         village = village_name(layout.database_url)
+        logins = demo_staff_logins(layout)
         for name, args in child_commands(telegram, layout).items():
             supervisor.start(name, args, child_env)
         connect_telegram(telegram, layout, secret, village)
-        print(banner(telegram, layout, village, bot, seeded), flush=True)
+        print(banner(telegram, layout, village, bot, seeded, logins), flush=True)
         while not stopping.is_set():
             if (name := supervisor.exited()) is not None:
                 print(f"{name} exited with {supervisor.children[name].returncode}; "
@@ -326,12 +376,13 @@ def main(argv: list[str] | None = None) -> None:
     defaults = Layout(ROOT / ".run")
     parser.add_argument("--dir", type=Path, default=defaults.run_dir,
                         help="data, logs and broker state (default .run/)")
-    for option in ("amqp_port", "console_port", "dist_port", "sim_port", "gateway_port"):
+    for option in ("amqp_port", "console_port", "dist_port", "sim_port", "gateway_port",
+                   "staff_port"):
         parser.add_argument(f"--{option.replace('_', '-')}", type=int,
                             default=getattr(defaults, option))
     args = parser.parse_args(argv)
     layout = Layout(args.dir.resolve(), args.amqp_port, args.console_port, args.dist_port,
-                    args.sim_port, args.gateway_port)
+                    args.sim_port, args.gateway_port, args.staff_port)
     try:
         run(layout, dict(os.environ))
     except Prerequisite as exc:
