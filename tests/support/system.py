@@ -1,5 +1,6 @@
 """The whole system as real processes: telegram_sim, the gateway under gunicorn, the workers,
-the notifier. Used by the end-to-end tests; every process is stopped at the end."""
+the status watcher, the notifier (and on request the staff console). Used by the end-to-end
+tests; every process is stopped at the end."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import requests
 
+from libs.letter_tokens import generate_keypair
 from tests.support.rabbit import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,8 +24,10 @@ SERVICES = {
     "gateway": ["-m", "services.gateway"],
     "data_service": ["-m", "services.data_service"],
     "letter_service": ["-m", "services.letter_service"],
+    "letter_watcher": ["-m", "services.letter_service", "watch"],
     "notifier": ["-m", "services.notifier"],
 }
+CONSOLE = ["-m", "services.letter_service", "console"]
 
 
 class System:
@@ -32,9 +36,12 @@ class System:
     def __init__(self, amqp_url: str, database_url: str, log_dir: Path):
         self.sim_port = free_port()
         self.gateway_port = free_port()
+        self.console_port = free_port()
         self.sim = f"http://127.0.0.1:{self.sim_port}"
         self.gateway = f"http://127.0.0.1:{self.gateway_port}"
+        self.console = f"http://127.0.0.1:{self.console_port}"
         self.log_dir = log_dir
+        signing_key, verify_key = generate_keypair(log_dir / "keys")
         self.env = dict(
             os.environ,
             RABBITMQ_URL=amqp_url,
@@ -43,6 +50,11 @@ class System:
             TELEGRAM_API_URL=self.sim,
             TELEGRAM_WEBHOOK_SECRET=SECRET,
             GATEWAY_BIND=f"127.0.0.1:{self.gateway_port}",
+            LETTER_SIGNING_KEY_FILE=str(signing_key),
+            LETTER_VERIFY_KEY=verify_key,
+            VERIFY_BASE_URL=self.gateway,
+            CONSOLE_BIND=f"127.0.0.1:{self.console_port}",
+            CONSOLE_SECRET_KEY="e2e-console-session-key",
             RETRY_DELAY_MS="300",
             PYTHONUNBUFFERED="1",
         )
@@ -69,6 +81,11 @@ class System:
         self._wait_for(f"{self.gateway}/healthz")
         self.bot("setWebhook", url=f"{self.gateway}/telegram/webhook", secret_token=SECRET)
         return self
+
+    def start_console(self) -> None:
+        """The staff console, once it answers."""
+        self.start_process("staff_console", CONSOLE)
+        self._wait_for(f"{self.console}/masuk")
 
     def stop_process(self, name: str, sig=signal.SIGTERM, timeout: float = 20) -> int:
         """Stop one process and return its exit code."""
