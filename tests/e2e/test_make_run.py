@@ -24,6 +24,7 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 BANNER = "Layanan Desa is running"
+PORTS = ("amqp", "console", "dist", "sim", "gateway", "staff")  # each a --<name>-port option
 
 
 class MakeRun:
@@ -32,7 +33,7 @@ class MakeRun:
     def __init__(self, run_dir: Path, env: dict[str, str] | None = None):
         self.extra_env = env or {}
         self.marker = f"SIADES_TEST_RUN={uuid.uuid4().hex}"
-        self.ports = {name: free_port() for name in ("amqp", "console", "dist", "sim", "gateway", "staff")}
+        self.ports = {name: free_port() for name in PORTS}
         self.sim = f"http://127.0.0.1:{self.ports['sim']}"
         self.run_dir = run_dir
         self.output: list[str] = []
@@ -167,7 +168,7 @@ def test_a_token_telegram_refuses_is_one_sentence(tmp_path):
     with serve(create_app("1:RIGHT")) as telegram:
         result = subprocess.run(
             [sys.executable, "-m", "tools.run", "--dir", str(tmp_path),
-             *[arg for name in ("amqp", "console", "dist", "sim", "gateway", "staff")
+             *[arg for name in PORTS
                for arg in (f"--{name}-port", str(free_port()))]],
             cwd=ROOT, capture_output=True, text=True, timeout=60,
             env=dict(os.environ, TELEGRAM_BOT_TOKEN="1:WRONG", TELEGRAM_API_URL=telegram))

@@ -9,26 +9,16 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select, text
 
-from libs.contracts import decode_outgoing
 from libs.siades.bot_models import LetterDocument, LetterTransition
 from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.letter_kinds import KINDS
 from libs.siades.models import Resident
 from services.letter_service import requests
 from services.letter_service.watcher import note_change, watch_once
+from tests.support.recording import RecordingPublisher as Recorder
 
 CHAT = 6101
 NOW = datetime(2026, 11, 28, 6, 0, 0)
-
-
-class Recorder:
-    """Stands in for the broker: keeps what was published."""
-
-    def __init__(self):
-        self.published = []
-
-    def publish(self, exchange, routing_key, body, message_id):
-        self.published.append(decode_outgoing(body))
 
 
 @pytest.fixture
