@@ -89,7 +89,7 @@ def test_updates_reach_the_queue_and_the_offset_confirms_them(sim_url, amqp_url,
 def test_a_broker_failure_keeps_the_offset_and_a_restart_loses_nothing(
         sim_url, amqp_url, publisher):
     client = TelegramClient(sim_url, TOKEN)
-    sent = [write(sim_url, f"Biodata {n}") for n in range(4)]
+    sent = [write(sim_url, text) for text in ("Biodata", "Keluarga", "PKH", "KIS")]
     first = Poller(client, FailingPublisher(publisher, fail_at=3), poll_timeout=0)
 
     with pytest.raises(TransientError):
