@@ -4,6 +4,8 @@ Values that come from residents or the registry are escaped by the caller with
 `libs.telegram.escape` before they are put in; these templates hold only trusted markup.
 """
 
+from libs.siades.letters import STATUS_NAMES
+
 MAIN_MENU = {
     "keyboard": [
         [{"text": "Biodata"}, {"text": "Keluarga"}, {"text": "Surat"}],
@@ -172,10 +174,7 @@ LETTER_PENDING = (
     "ketik <b>Batal</b> untuk membatalkannya."
 )
 LETTER_FIELD_LINE = "• {label}: {value}"
-LETTER_STATES = {
-    0: "Belum Lengkap", 1: "Sedang Diperiksa", 2: "Menunggu Tanda Tangan",
-    3: "Siap Diambil", 4: "Sudah Diambil", 5: "Dibatalkan",
-}
+LETTER_STATES = STATUS_NAMES  # OpenSID's names, as the staff console shows them too
 LETTER_STATUS_NONE = (
     "Anda belum pernah mengajukan surat melalui Telegram. Ketik <b>Surat</b> untuk memulai."
 )

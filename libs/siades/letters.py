@@ -18,6 +18,15 @@ REQUEST_AWAITING_SIGNATURE = 2  # Menunggu Tandatangan
 REQUEST_READY = 3  # Siap Diambil
 REQUEST_COLLECTED = 4  # Sudah Diambil
 REQUEST_CANCELLED = 5  # Dibatalkan
+# The statuses as OpenSID names them: the console and the residents' messages both say these.
+STATUS_NAMES = {
+    REQUEST_INCOMPLETE: "Belum Lengkap",
+    REQUEST_CHECKING: "Sedang Diperiksa",
+    REQUEST_AWAITING_SIGNATURE: "Menunggu Tandatangan",
+    REQUEST_READY: "Siap Diambil",
+    REQUEST_COLLECTED: "Sudah Diambil",
+    REQUEST_CANCELLED: "Dibatalkan",
+}
 
 
 class LetterFormat(Base):

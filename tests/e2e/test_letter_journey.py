@@ -67,7 +67,7 @@ def test_request_check_sign_deliver_verify(system):
     operator = Staff(system.console, "operator", "operator-pass")
     operator.post(f"/permohonan/{number}", f"/permohonan/{number}/periksa")
     checked = texts_of(system.messages(USER, wait=15))
-    assert f"nomor <b>{number}</b>: <b>Menunggu Tanda Tangan</b>" in checked
+    assert f"nomor <b>{number}</b>: <b>Menunggu Tandatangan</b>" in checked
 
     head = Staff(system.console, "kades", "kades-pass")
     head.post(f"/permohonan/{number}", f"/permohonan/{number}/tandatangani")

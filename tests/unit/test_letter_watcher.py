@@ -52,7 +52,7 @@ def test_a_direct_status_change_is_told_once(session_factory, request_id):
     assert watch_once(session_factory, publisher) == 1
     [message] = publisher.published
     assert message.chat_id == CHAT
-    assert f"nomor <b>{request_id}</b>: <b>Menunggu Tanda Tangan</b>" in message.text
+    assert f"nomor <b>{request_id}</b>: <b>Menunggu Tandatangan</b>" in message.text
     assert watch_once(session_factory, publisher) == 0  # no repeat
     assert len(publisher.published) == 1
     with session_factory() as session:

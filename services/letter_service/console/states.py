@@ -6,18 +6,12 @@ from libs.siades.letters import (
     REQUEST_CANCELLED,
     REQUEST_CHECKING,
     REQUEST_COLLECTED,
-    REQUEST_INCOMPLETE,
     REQUEST_READY,
+    STATUS_NAMES,
 )
 
-STATUS_NAMES = {
-    REQUEST_INCOMPLETE: "Belum Lengkap",
-    REQUEST_CHECKING: "Sedang Diperiksa",
-    REQUEST_AWAITING_SIGNATURE: "Menunggu Tandatangan",
-    REQUEST_READY: "Siap Diambil",
-    REQUEST_COLLECTED: "Sudah Diambil",
-    REQUEST_CANCELLED: "Dibatalkan",
-}
+__all__ = ["QUEUE_TABS", "ROLE_NAMES", "STATUS_NAMES", "WITH_DOCUMENT"]
+
 # The queue's tabs; Belum Lengkap (OpenSID's own drafts) shows only when there are some.
 QUEUE_TABS = (REQUEST_CHECKING, REQUEST_AWAITING_SIGNATURE, REQUEST_READY, REQUEST_COLLECTED,
               REQUEST_CANCELLED)
