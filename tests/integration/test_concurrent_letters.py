@@ -40,7 +40,7 @@ def request(update_id: int, args: tuple[str, ...]) -> Command:
                    action="request", chat_id=CHAT, user_id=CHAT, args=args)
 
 
-def test_simultaneous_requests_from_one_resident_file_one(amqp_url, database_url):
+def test_simultaneous_requests_from_one_resident_file_one(broker, amqp_url, database_url):
     link_resident(database_url)
     publisher = Publisher(Settings(rabbitmq_url=amqp_url))
     for update_id, args in enumerate(REQUESTS, start=1000):
@@ -54,6 +54,8 @@ def test_simultaneous_requests_from_one_resident_file_one(amqp_url, database_url
     try:
         replies = [decode_outgoing(body) for _, body in get_all(
             amqp_url, topology.NOTIFIER_QUEUE, wait=60, expect=len(REQUESTS))]
+        # every worker up (its SIGTERM handler installed) before they are told to stop
+        broker.wait_for_consumers(amqp_url, topology.LETTER_QUEUE, count=WORKERS)
     finally:
         for worker in workers:
             worker.terminate()

@@ -28,7 +28,7 @@ def register(update_id: int, chat_id: int) -> Command:
                    action="register", chat_id=chat_id, user_id=chat_id, args=(NIK, NO_KK))
 
 
-def test_copies_and_races_have_one_effect(amqp_url, database_url):
+def test_copies_and_races_have_one_effect(broker, amqp_url, database_url):
     # Given three copies of one update (Telegram resent it) and a second account that asks
     # for the same resident at the same moment, all queued before the workers start
     publisher = Publisher(Settings(rabbitmq_url=amqp_url))
@@ -47,6 +47,8 @@ def test_copies_and_races_have_one_effect(amqp_url, database_url):
         # any copy's reply would be published at once: take what else comes within a second
         replies += [decode_outgoing(body) for _, body in
                     get_all(amqp_url, topology.NOTIFIER_QUEUE, wait=1, expect=10)]
+        # every worker up (its SIGTERM handler installed) before they are told to stop
+        broker.wait_for_consumers(amqp_url, topology.DATA_QUEUE, count=WORKERS)
     finally:
         for worker in workers:
             worker.terminate()

@@ -71,12 +71,13 @@ class Broker:
                             auth=self.auth, timeout=10)
         return len(conns)
 
-    def wait_for_consumers(self, url: str, queue: str, timeout: float = 15) -> None:
-        """Wait until `queue` has a consumer (the management API lags up to ~5 s)."""
+    def wait_for_consumers(self, url: str, queue: str, timeout: float = 15,
+                           count: int = 1) -> None:
+        """Wait until `queue` has `count` consumers (the management API lags up to ~5 s)."""
         deadline = time.monotonic() + timeout
-        while self._consumers(url, queue) < 1:
+        while self._consumers(url, queue) < count:
             if time.monotonic() > deadline:
-                raise AssertionError(f"no consumer on {queue} after {timeout}s")
+                raise AssertionError(f"fewer than {count} consumers on {queue} after {timeout}s")
             time.sleep(0.25)
 
     def _consumers(self, url: str, queue: str) -> int:
