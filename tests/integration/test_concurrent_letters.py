@@ -3,8 +3,12 @@ process, on SQLite and on MariaDB."""
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import datetime
+
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from libs import topology
 from libs.config import Settings
@@ -12,14 +16,17 @@ from libs.contracts import Command, decode_outgoing, encode
 from libs.messaging import Publisher
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
+from libs.siades.letter_kinds import KINDS
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
+from services.letter_service import requests
 from tests.integration.test_messaging import get_all
 from tests.integration.test_worker_crash import run_worker
 
 pytestmark = pytest.mark.integration
 
 NIK, _, _ = DEMO_RESIDENTS["head"]
+NOW = datetime(2026, 11, 28, 6, 0, 0)
 CHAT = 7301
 WORKERS = 4
 REQUESTS = [("SKD", "Kantor Kecamatan", "Persyaratan Beasiswa"),
@@ -69,4 +76,37 @@ def test_simultaneous_requests_from_one_resident_file_one(broker, amqp_url, data
     assert len(accepted) == 1 and len(refused) == len(REQUESTS) - 1
     factory = make_session_factory(make_engine(database_url))
     with factory() as session:
+        assert session.scalar(select(func.count()).select_from(LetterRequest)) == 1
+
+
+def test_a_second_submission_waits_for_the_first_to_commit(database_url):
+    """Forces the race: the first submission pauses between its pending check and its insert."""
+    first_engine, second_engine = make_engine(database_url), make_engine(database_url)
+    checking = threading.Event()
+
+    @event.listens_for(first_engine, "after_cursor_execute")
+    def pause_after_the_check(connection, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT") and "permohonan_surat" in statement:
+            checking.set()
+            time.sleep(1.0)  # the second submission runs now
+
+    outcomes = {}
+
+    def submit(name: str, engine, kind: str) -> None:
+        with make_session_factory(engine).begin() as session:
+            resident = session.scalar(select(Resident).where(Resident.nik == NIK))
+            outcomes[name] = requests.submit(session, resident, KINDS[kind],
+                                             {"tujuan": "Kantor", "kegunaan": "Syarat"},
+                                             NOW, NOW)
+
+    first = threading.Thread(target=submit, args=("first", first_engine, "SKD"))
+    first.start()
+    assert checking.wait(10)
+    submit("second", second_engine, "SKCK")
+    first.join(10)
+
+    assert isinstance(outcomes["first"], LetterRequest)
+    assert isinstance(outcomes["second"], requests.Pending)
+    assert outcomes["second"].request.id == outcomes["first"].id
+    with make_session_factory(second_engine)() as session:
         assert session.scalar(select(func.count()).select_from(LetterRequest)) == 1
