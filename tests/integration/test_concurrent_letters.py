@@ -11,17 +11,14 @@ import pytest
 from sqlalchemy import event, func, select
 
 from libs import topology
-from libs.config import Settings
-from libs.contracts import Command, decode_outgoing, encode
-from libs.messaging import Publisher
+from libs.contracts import Command
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.letter_kinds import KINDS
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
 from services.letter_service import requests
-from tests.integration.test_messaging import get_all
-from tests.integration.test_worker_crash import run_worker
+from tests.support.racing import race
 
 pytestmark = pytest.mark.integration
 
@@ -49,25 +46,10 @@ def request(update_id: int, args: tuple[str, ...]) -> Command:
 
 def test_simultaneous_requests_from_one_resident_file_one(broker, amqp_url, database_url):
     link_resident(database_url)
-    publisher = Publisher(Settings(rabbitmq_url=amqp_url))
-    for update_id, args in enumerate(REQUESTS, start=1000):
-        command = request(update_id, args)
-        publisher.publish(topology.COMMANDS_EXCHANGE, command.routing_key, encode(command),
-                          command.message_id)
-    publisher.close()
-
-    workers = [run_worker("services.letter_service", amqp_url, database_url)
-               for _ in range(WORKERS)]
-    try:
-        replies = [decode_outgoing(body) for _, body in get_all(
-            amqp_url, topology.NOTIFIER_QUEUE, wait=60, expect=len(REQUESTS))]
-        # every worker up (its SIGTERM handler installed) before they are told to stop
-        broker.wait_for_consumers(amqp_url, topology.LETTER_QUEUE, count=WORKERS)
-    finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            assert worker.wait(20) == 0
+    commands = [request(update_id, args) for update_id, args in enumerate(REQUESTS, 1000)]
+    replies = race(broker, amqp_url, database_url, service="services.letter_service",
+                   queue=topology.LETTER_QUEUE, commands=commands, workers=WORKERS,
+                   expect=len(REQUESTS))
 
     assert len(replies) == len(REQUESTS)
     accepted = [r for r in replies if "berhasil diajukan" in r.text]

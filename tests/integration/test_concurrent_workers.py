@@ -7,15 +7,12 @@ import pytest
 from sqlalchemy import func, select
 
 from libs import topology
-from libs.config import Settings
-from libs.contracts import Command, decode_outgoing, encode
-from libs.messaging import Publisher
+from libs.contracts import Command
 from libs.siades.bot_models import InboxEntry, RegistrationAttempt
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.models import Resident
-from tests.integration.test_messaging import get_all
-from tests.integration.test_worker_crash import run_worker
+from tests.support.racing import race
 
 pytestmark = pytest.mark.integration
 
@@ -31,29 +28,13 @@ def register(update_id: int, chat_id: int) -> Command:
 def test_copies_and_races_have_one_effect(broker, amqp_url, database_url):
     # Given three copies of one update (Telegram resent it) and a second account that asks
     # for the same resident at the same moment, all queued before the workers start
-    publisher = Publisher(Settings(rabbitmq_url=amqp_url))
     commands = [register(100, 501)] * 3 + [register(200, 502)]
-    for command in commands:
-        publisher.publish(topology.COMMANDS_EXCHANGE, command.routing_key, encode(command),
-                          command.message_id)
-    publisher.close()
 
-    # When several workers take them at once
-    workers = [run_worker("services.data_service", amqp_url, database_url)
-               for _ in range(WORKERS)]
-    try:
-        replies = [decode_outgoing(body) for _, body in
-                   get_all(amqp_url, topology.NOTIFIER_QUEUE, wait=30, expect=2)]
-        # any copy's reply would be published at once: take what else comes within a second
-        replies += [decode_outgoing(body) for _, body in
-                    get_all(amqp_url, topology.NOTIFIER_QUEUE, wait=1, expect=10)]
-        # every worker up (its SIGTERM handler installed) before they are told to stop
-        broker.wait_for_consumers(amqp_url, topology.DATA_QUEUE, count=WORKERS)
-    finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            assert worker.wait(20) == 0
+    # When several workers take them at once (any copy's reply would be published at once:
+    # take what else comes within a second)
+    replies = race(broker, amqp_url, database_url, service="services.data_service",
+                   queue=topology.DATA_QUEUE, commands=commands, workers=WORKERS, expect=2,
+                   settle=1)
 
     # Then each update was handled once, and the resident is linked to exactly one account
     assert {r.message_id for r in replies} == {"tg-100:0", "tg-200:0"}
