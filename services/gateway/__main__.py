@@ -8,12 +8,11 @@
 import argparse
 import logging
 
-from gunicorn.app.base import BaseApplication
-
 from libs.config import Settings
 from libs.errors import ServiceError
 from libs.logs import setup_logging
 from libs.messaging import Publisher
+from libs.serving import FlaskUnderGunicorn
 from libs.telegram import TelegramClient, Unauthorized
 from services.gateway import bot_setup
 from services.gateway.app import create_app
@@ -22,33 +21,12 @@ from services.gateway.poller import Poller
 log = logging.getLogger("services.gateway")
 
 
-class Gateway(BaseApplication):
-    """gunicorn, configured from Settings instead of its command line."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        super().__init__()
-
-    def load_config(self):
-        self.cfg.set("bind", self.settings.gateway_bind)
-        self.cfg.set("workers", self.settings.gateway_workers)
-        self.cfg.set("worker_class", "gthread")
-        self.cfg.set("threads", 4)
-        # Telegram waits at most 60 s; a confirm that takes longer has failed anyway.
-        self.cfg.set("timeout", 30)
-        self.cfg.set("graceful_timeout", 10)
-        self.cfg.set("accesslog", None)
-        # gunicorn's control socket would live in $HOME; nothing here uses it.
-        self.cfg.set("control_socket_disable", True)
-
-    def load(self):
-        setup_logging("gateway", self.settings.log_level)
-        return create_app(self.settings)
-
-
 def serve_webhook(settings: Settings) -> None:
     create_app(settings)  # fail fast, before forking, on a configuration error
-    Gateway(settings).run()
+    # Telegram waits at most 60 s; a confirm that takes longer than 30 s has failed anyway.
+    FlaskUnderGunicorn("gateway", lambda: create_app(settings), bind=settings.gateway_bind,
+                       workers=settings.gateway_workers, threads=4, timeout=30,
+                       log_level=settings.log_level).run()
 
 
 def poll(settings: Settings) -> None:
