@@ -37,6 +37,7 @@ class Settings:
     public_url: str = ""  # where Telegram reaches the gateway; empty: long polling
     gateway_bind: str = "127.0.0.1:8000"
     gateway_workers: int = 2
+    gateway_threads: int = 8  # per gunicorn worker: requests waiting on confirms together
     console_bind: str = "127.0.0.1:8090"  # the staff console
     console_secret_key: str = ""  # signs the console's session cookie
     max_body_bytes: int = 256 * 1024
@@ -52,6 +53,14 @@ class Settings:
     letter_signing_key_file: str = ""  # village office: the PEM that signs letters (keygen)
     letter_verify_key: str = ""  # online gateway: the matching public key, base64url
     verify_base_url: str = ""  # where /verify/<token> is served; empty: public_url
+    # The notifier's pace, under Telegram's limits (a bot: ~30 messages/s, a chat: 1/s,
+    # a group: 20/min), and how hard it tries before parking a message.
+    notifier_max_per_second: float = 30.0
+    notifier_per_chat_per_second: float = 1.0
+    notifier_per_group_per_minute: float = 20.0
+    notifier_max_attempts: int = 6
+    notifier_concurrency: int = 8  # Bot API calls in flight at once
+    telegram_timeout: float = 15.0  # seconds to wait for Telegram's answer to a send
     log_level: str = "INFO"
 
     @property
@@ -83,6 +92,7 @@ class Settings:
             public_url=get("PUBLIC_URL", defaults.public_url),
             gateway_bind=get("GATEWAY_BIND", defaults.gateway_bind),
             gateway_workers=get("GATEWAY_WORKERS", defaults.gateway_workers),
+            gateway_threads=get("GATEWAY_THREADS", defaults.gateway_threads),
             console_bind=get("CONSOLE_BIND", defaults.console_bind),
             console_secret_key=get("CONSOLE_SECRET_KEY", defaults.console_secret_key),
             max_body_bytes=get("MAX_BODY_BYTES", defaults.max_body_bytes),
@@ -104,5 +114,14 @@ class Settings:
             ),
             letter_verify_key=get("LETTER_VERIFY_KEY", defaults.letter_verify_key),
             verify_base_url=get("VERIFY_BASE_URL", defaults.verify_base_url).rstrip("/"),
+            notifier_max_per_second=get(
+                "NOTIFIER_MAX_PER_SECOND", defaults.notifier_max_per_second),
+            notifier_per_chat_per_second=get(
+                "NOTIFIER_PER_CHAT_PER_SECOND", defaults.notifier_per_chat_per_second),
+            notifier_per_group_per_minute=get(
+                "NOTIFIER_PER_GROUP_PER_MINUTE", defaults.notifier_per_group_per_minute),
+            notifier_max_attempts=get("NOTIFIER_MAX_ATTEMPTS", defaults.notifier_max_attempts),
+            notifier_concurrency=get("NOTIFIER_CONCURRENCY", defaults.notifier_concurrency),
+            telegram_timeout=get("TELEGRAM_TIMEOUT", defaults.telegram_timeout),
             log_level=get("LOG_LEVEL", defaults.log_level),
         )
