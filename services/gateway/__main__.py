@@ -25,8 +25,8 @@ def serve_webhook(settings: Settings) -> None:
     create_app(settings)  # fail fast, before forking, on a configuration error
     # Telegram waits at most 60 s; a confirm that takes longer than 30 s has failed anyway.
     FlaskUnderGunicorn("gateway", lambda: create_app(settings), bind=settings.gateway_bind,
-                       workers=settings.gateway_workers, threads=settings.gateway_threads, timeout=30,
-                       log_level=settings.log_level).run()
+                       workers=settings.gateway_workers, threads=settings.gateway_threads,
+                       timeout=30, log_level=settings.log_level).run()
 
 
 def poll(settings: Settings) -> None:
