@@ -60,6 +60,7 @@ class Settings:
     notifier_per_group_per_minute: float = 20.0
     notifier_max_attempts: int = 6
     notifier_concurrency: int = 8  # Bot API calls in flight at once
+    notifier_prefetch: int = 1000  # messages held, so that waiting chats don't block others
     telegram_timeout: float = 15.0  # seconds to wait for Telegram's answer to a send
     log_level: str = "INFO"
 
@@ -122,6 +123,7 @@ class Settings:
                 "NOTIFIER_PER_GROUP_PER_MINUTE", defaults.notifier_per_group_per_minute),
             notifier_max_attempts=get("NOTIFIER_MAX_ATTEMPTS", defaults.notifier_max_attempts),
             notifier_concurrency=get("NOTIFIER_CONCURRENCY", defaults.notifier_concurrency),
+            notifier_prefetch=get("NOTIFIER_PREFETCH", defaults.notifier_prefetch),
             telegram_timeout=get("TELEGRAM_TIMEOUT", defaults.telegram_timeout),
             log_level=get("LOG_LEVEL", defaults.log_level),
         )

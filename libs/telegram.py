@@ -54,19 +54,21 @@ def escape(text: object) -> str:
 class TelegramClient:
     """Calls `{api_url}/bot{token}/{method}`."""
 
-    def __init__(self, api_url: str, token: str, session: requests.Session | None = None):
+    def __init__(self, api_url: str, token: str, session: requests.Session | None = None,
+                 read_timeout: float = READ_TIMEOUT):
         self._base = f"{api_url.rstrip('/')}/bot{token}/"
         self._session = session or requests.Session()
+        self._read_timeout = read_timeout
 
     def call(
         self,
         method: str,
         params: dict[str, Any] | None = None,
         files: dict[str, tuple] | None = None,
-        read_timeout: float = READ_TIMEOUT,
+        read_timeout: float | None = None,
     ) -> Any:
         """Call a Bot API method and return its result, or raise one of the errors above."""
-        timeout = (CONNECT_TIMEOUT, read_timeout)
+        timeout = (CONNECT_TIMEOUT, read_timeout or self._read_timeout)
         try:
             if files:
                 data = {k: _form_value(v) for k, v in (params or {}).items() if v is not None}

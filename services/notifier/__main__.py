@@ -1,12 +1,12 @@
 """`python -m services.notifier`: the only caller of Telegram's send methods."""
 
-from libs import topology
+import signal
+
 from libs.config import Settings
 from libs.logs import setup_logging
-from libs.messaging import Consumer
 from libs.siades.db import make_engine, make_session_factory
 from libs.telegram import TelegramClient
-from services.notifier.sender import make_sender
+from services.notifier.dispatcher import Dispatcher
 
 
 def main() -> None:
@@ -15,10 +15,15 @@ def main() -> None:
     if not settings.telegram_bot_token:
         raise SystemExit("TELEGRAM_BOT_TOKEN is not set: the notifier has no bot to send as.")
     factory = make_session_factory(make_engine(settings.database_url))
-    client = TelegramClient(settings.telegram_api_url, settings.telegram_bot_token)
-    consumer = Consumer(settings, topology.NOTIFIER_QUEUE, make_sender(factory, client))
-    consumer.install_signal_handlers()
-    consumer.run()
+
+    def make_client() -> TelegramClient:
+        return TelegramClient(settings.telegram_api_url, settings.telegram_bot_token,
+                              read_timeout=settings.telegram_timeout)
+
+    dispatcher = Dispatcher(settings, factory, make_client)
+    signal.signal(signal.SIGTERM, dispatcher.stop)
+    signal.signal(signal.SIGINT, dispatcher.stop)
+    dispatcher.run()
 
 
 if __name__ == "__main__":

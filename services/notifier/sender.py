@@ -1,49 +1,125 @@
-"""The notifier's work: one Outgoing -> one Bot API call, each at most once.
+"""One step of one delivery: a Bot API call, and what came of it. Runs in a sender thread.
 
-    already sent (bot_notifications)   -> skip
-    chat marked unreachable            -> skip (the resident blocked the bot; /start clears it)
-    sent                               -> recorded in bot_notifications
-    403                                -> chat marked unreachable, message dropped
-    400                                -> PermanentError: the consumer parks it in the DLQ
-    429, 5xx, timeouts                 -> retried here with backoff (429: after retry_after),
-                                          then TransientError: the retry queue takes over
+    already sent (bot_notifications)  -> Outcome.SKIPPED
+    chat marked unreachable           -> Outcome.SKIPPED (the resident blocked the bot)
+    a part of a long text sent        -> Outcome.PART_SENT (the next part follows)
+    the last part sent                -> recorded in bot_notifications, Outcome.SENT
+    403                               -> chat marked unreachable, Outcome.BLOCKED
+    400                               -> Outcome.REFUSED, with Telegram's description
+    429                               -> Outcome.RATE_LIMITED, with retry_after
+    5xx, 401, timeouts, no network    -> Outcome.FAILED
+    the database unreachable          -> Outcome.DATABASE_DOWN
+    anything else (a bug)             -> Outcome.BROKEN
+What to do about each (pace, retry, park) is the dispatcher's business.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
-import random
 import time
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
-from libs.contracts import Outgoing, decode_outgoing
+from libs.contracts import Outgoing
 from libs.errors import PermanentError, TransientError
 from libs.siades.bot_models import Chat, LetterDocument, Notification
 from libs.siades.coltypes import utcnow
 from libs.telegram import BadRequest, Forbidden, RateLimited, TelegramClient
+from services.notifier.splitting import split_text
 
 log = logging.getLogger(__name__)
 
-# One message may hold the consumer at most ~3 x 15 s (read timeout) + backoff + a capped
-# retry_after: well inside the 2 x 60 s of heartbeats the broker waits before it gives up on us.
-ATTEMPTS = 3
-BASE_DELAY = 0.5
-MAX_DELAY = 4.0
-MAX_RETRY_AFTER = 20.0
+RECORD_ATTEMPTS = 3
 
 
-def backoff(attempt: int) -> float:
-    """Exponential backoff with full jitter for attempt 1, 2, ..."""
-    return random.uniform(0, min(MAX_DELAY, BASE_DELAY * 2 ** attempt))
+class Outcome(enum.Enum):
+    SENT = "sent"
+    PART_SENT = "part sent"
+    SKIPPED = "skipped"
+    BLOCKED = "blocked"
+    REFUSED = "refused"
+    RATE_LIMITED = "rate limited"
+    FAILED = "failed"
+    DATABASE_DOWN = "database down"
+    BROKEN = "broken"
 
 
-def send(client: TelegramClient, message: Outgoing, factory: sessionmaker) -> dict:
-    """Make the Bot API call that `message` describes."""
+@dataclass(frozen=True)
+class Result:
+    """What one step came to; `detail` is Telegram's description or the error."""
+
+    outcome: Outcome
+    detail: str = ""
+    retry_after: float = 0.0
+
+
+@dataclass
+class Delivery:
+    """A message taken from the queue, until it is acknowledged or parked."""
+
+    tag: int
+    body: bytes
+    headers: dict
+    message: Outgoing
+    parts: list[str] = field(default_factory=list)
+    next_part: int = 0
+    failures: int = 0
+
+    def __post_init__(self):
+        if not self.parts:
+            html = self.message.parse_mode == "HTML"
+            self.parts = (split_text(self.message.text, html=html)
+                          if self.message.method == "sendMessage" and self.message.text
+                          else [self.message.text])
+
+    @property
+    def counts_as_message(self) -> bool:
+        """Whether Telegram counts this call against the chat's limit (a callback answer not)."""
+        return self.message.method != "answerCallbackQuery"
+
+
+def step(client: TelegramClient, delivery: Delivery, factory: sessionmaker) -> Result:
+    """Make the next call of `delivery`; never raises."""
+    message = delivery.message
+    try:
+        if delivery.next_part == 0 and _done_or_unwanted(factory, message):
+            return Result(Outcome.SKIPPED)
+        last = delivery.next_part + 1 == len(delivery.parts)
+        result = call(client, message, delivery.parts[delivery.next_part], factory, last=last)
+    except Forbidden as exc:
+        _mark_unreachable(factory, message.chat_id)
+        return Result(Outcome.BLOCKED, str(exc))
+    except BadRequest as exc:
+        return Result(Outcome.REFUSED, str(exc))
+    except RateLimited as exc:
+        return Result(Outcome.RATE_LIMITED, str(exc), retry_after=exc.retry_after or 1.0)
+    except TransientError as exc:
+        return Result(Outcome.FAILED, str(exc))
+    except SQLAlchemyError as exc:
+        return Result(Outcome.DATABASE_DOWN, type(exc).__name__)
+    except PermanentError as exc:
+        return Result(Outcome.REFUSED, str(exc))
+    except Exception as exc:  # noqa: BLE001 - reported to the dispatcher, which parks it
+        log.exception("message %s: unexpected error", message.message_id)
+        return Result(Outcome.BROKEN, repr(exc))
+    if not last:
+        return Result(Outcome.PART_SENT)
+    _record_sent(factory, message, result)
+    return Result(Outcome.SENT)
+
+
+def call(client: TelegramClient, message: Outgoing, text: str, factory: sessionmaker,
+         last: bool = True) -> dict:
+    """The Bot API call `message` describes, with `text` as its text (one part of it).
+
+    Buttons go under the last part only.
+    """
     if message.method == "answerCallbackQuery":
         params = {"callback_query_id": message.extra["callback_query_id"],
-                  "text": message.text or None}
+                  "text": text or None}
         try:
             client.call("answerCallbackQuery", params)
         except BadRequest as exc:
@@ -52,8 +128,8 @@ def send(client: TelegramClient, message: Outgoing, factory: sessionmaker) -> di
         return {}
     if message.method == "sendDocument":
         return _send_document(client, message, factory)
-    return client.send_message(message.chat_id, message.text, message.parse_mode,
-                               message.reply_markup)
+    return client.send_message(message.chat_id, text, message.parse_mode,
+                               message.reply_markup if last else None)
 
 
 def _send_document(client: TelegramClient, message: Outgoing, factory: sessionmaker) -> dict:
@@ -67,45 +143,39 @@ def _send_document(client: TelegramClient, message: Outgoing, factory: sessionma
     with factory() as session:
         letter = session.get(LetterDocument, document["letter_request_id"])
     if letter is None:
-        raise PermanentError(f"message {message.message_id}: no issued letter "
-                             f"{document['letter_request_id']}")
+        raise PermanentError(f"no issued letter {document['letter_request_id']}")
     return client.send_document(message.chat_id, letter.file_name, letter.pdf,
                                 caption=message.text or None, parse_mode=message.parse_mode,
                                 reply_markup=message.reply_markup)
 
 
-def make_sender(factory: sessionmaker, client: TelegramClient, sleep=time.sleep):
-    """The message handler of `notifier.outbox`."""
-
-    def on_outgoing(body: bytes, _properties, _publisher) -> None:
-        message = decode_outgoing(body)
-        with factory() as session:
-            if session.get(Notification, message.message_id) is not None:
-                log.info("message %s already sent; skipped", message.message_id)
-                return
-            chat = session.get(Chat, message.chat_id)
-            if chat is not None and chat.unreachable_since is not None:
-                log.info("message %s dropped: chat %s blocked the bot",
-                         message.message_id, message.chat_id)
-                return
-        try:
-            result = _send_with_backoff(client, message, factory, sleep)
-        except Forbidden as exc:
-            log.warning("chat %s unreachable (%s); message %s dropped",
-                        message.chat_id, exc, message.message_id)
-            with factory.begin() as session:
-                session.merge(Chat(chat_id=message.chat_id, unreachable_since=utcnow(),
-                                   updated_at=utcnow()))
-            return
-        _record_sent(factory, message, result, sleep)
-        log.info("message %s sent to chat %s", message.message_id, message.chat_id)
-
-    return on_outgoing
+def _done_or_unwanted(factory: sessionmaker, message: Outgoing) -> bool:
+    with factory() as session:
+        if session.get(Notification, message.message_id) is not None:
+            log.info("message %s already sent; skipped", message.message_id)
+            return True
+        chat = session.get(Chat, message.chat_id)
+        if chat is not None and chat.unreachable_since is not None:
+            log.info("message %s dropped: chat %s blocked the bot", message.message_id,
+                     message.chat_id)
+            return True
+    return False
 
 
-def _record_sent(factory: sessionmaker, message: Outgoing, result: dict | None, sleep) -> None:
+def _mark_unreachable(factory: sessionmaker, chat_id: int) -> None:
+    try:
+        with factory.begin() as session:
+            session.merge(Chat(chat_id=chat_id, unreachable_since=utcnow(),
+                               updated_at=utcnow()))
+    except SQLAlchemyError as exc:
+        log.warning("chat %s blocked the bot, but that could not be recorded (%s)", chat_id,
+                    exc)
+
+
+def _record_sent(factory: sessionmaker, message: Outgoing, result: dict | None,
+                 sleep=time.sleep) -> None:
     # Telegram has the message now: failing here must not send it again, so never raise.
-    for attempt in range(1, ATTEMPTS + 1):
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
         try:
             with factory.begin() as session:
                 session.add(Notification(
@@ -116,24 +186,6 @@ def _record_sent(factory: sessionmaker, message: Outgoing, result: dict | None, 
             return
         except SQLAlchemyError as exc:
             log.warning("message %s sent but not yet recorded (%s)", message.message_id, exc)
-            sleep(backoff(attempt))
+            sleep(0.5 * attempt)
     log.error("message %s sent but could not be recorded; a redelivery would repeat it",
               message.message_id)
-
-
-def _send_with_backoff(client: TelegramClient, message: Outgoing, factory: sessionmaker,
-                       sleep) -> dict:
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return send(client, message, factory)
-        except TransientError as exc:
-            if attempt == ATTEMPTS:
-                raise
-            if isinstance(exc, RateLimited):
-                delay = min(exc.retry_after or 1.0, MAX_RETRY_AFTER)
-            else:
-                delay = backoff(attempt)
-            log.warning("message %s: %s; attempt %d again in %.1fs",
-                        message.message_id, exc, attempt + 1, delay)
-            sleep(delay)
-    raise AssertionError("unreachable")
