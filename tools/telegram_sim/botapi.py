@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+import time
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
@@ -16,12 +18,14 @@ from tools.telegram_sim.rules import check_call
 
 log = logging.getLogger(__name__)
 bp = Blueprint("botapi", __name__)
+_INTEGER = re.compile(r"[+-]?\d+")
 
 
 @bp.route("/bot<token>/<method>", methods=["GET", "POST"])
 def call(token: str, method: str):
     """Run one Bot API call and log it (without the token)."""
     sim = current_app.extensions["telegram_sim"]
+    arrived = time.time()
     raw: dict[str, Any] = {}
     unreadable = None
     try:
@@ -36,14 +40,19 @@ def call(token: str, method: str):
         status, body = 200, {"ok": True, "result": result}
         if isinstance(result, Described):
             body = {"ok": True, "result": result.result, "description": result.description}
+        response = jsonify(body)
     except ApiError as error:
         status, body, detail = error.code, error.envelope(), error.detail
+        response = jsonify(body)
     description = body.get("description") if status != 200 else None
-    sim.store.record_call({"method": method, "params": _loggable(raw), "status": status,
+    chat_id = _chat_id(raw)
+    sim.store.record_call({"time": arrived, "method": method,
+                           **({"chat_id": chat_id} if chat_id is not None else {}),
+                           "params": _loggable(raw), "status": status,
                            "description": description, "detail": detail})
     log.info("%s%s -> %s%s", method, _summary(raw), status,
              f" {description}" if description else "")
-    return jsonify(body), status
+    return response, status
 
 
 def _run(sim, token: str, method: str, raw: dict[str, Any], unreadable: ApiError | None) -> Any:
@@ -56,11 +65,27 @@ def _run(sim, token: str, method: str, raw: dict[str, Any], unreadable: ApiError
         raise unreadable
     params = coerce_params(sim.spec, method, raw)
     check_call(params)
-    fault = sim.store.take_fault(method, params.get("chat_id"))
+    chat_id = params.get("chat_id")
+    fault = sim.store.take_fault(method, chat_id)
     if fault is not None:
         raise ApiError(fault["error_code"], fault["description"],
                        retry_after=fault.get("retry_after"))
-    return handler(sim, params)
+    if not method.lower().startswith("send"):  # only sends count against the flood limits
+        return handler(sim, params)
+    sim.limiter.take(method, chat_id)
+    try:
+        return handler(sim, params)
+    except ApiError:
+        sim.limiter.give_back(chat_id)  # nothing reached a chat
+        raise
+
+
+def _chat_id(raw: dict[str, Any]) -> Any:
+    """The call's chat_id as given (a form's "1001" read as 1001), or None."""
+    chat_id = raw.get("chat_id")
+    if isinstance(chat_id, str) and _INTEGER.fullmatch(chat_id.strip()):
+        return int(chat_id)
+    return chat_id if isinstance(chat_id, int | str) else None
 
 
 def _loggable(raw: dict[str, Any]) -> dict[str, Any]:

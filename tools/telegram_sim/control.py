@@ -15,7 +15,10 @@
     GET  /sim/chats                            the chats residents started
     POST /sim/faults    {"error_code": 429, "description": "...", "retry_after"?, "method"?,
                          "chat_id"?, "times"?: 1}  make matching Bot API calls fail
-    POST /sim/reset                            forget chats, messages, calls, pending updates
+    GET  /sim/limits                           flood limits, sends accepted, 429s answered
+    POST /sim/limits    {"private_burst": 5, ...}  change some of them (limits.py)
+    POST /sim/reset                            forget chats, messages, calls, pending updates,
+                                               faults, flood counters
 """
 
 from __future__ import annotations
@@ -174,8 +177,26 @@ def faults():
     return jsonify({"ok": True})
 
 
+@bp.get("/limits")
+def limits():
+    """The flood limits' settings, sends accepted, 429s answered and the latest 429s."""
+    return jsonify(_sim().limiter.report())
+
+
+@bp.post("/limits")
+def change_limits():
+    """Change some of the flood limits' settings; the buckets start again full."""
+    limiter = _sim().limiter
+    try:
+        limiter.configure(limiter.limits.changed(request.get_json(silent=True)))
+    except (TypeError, ValueError) as error:
+        raise BadInput(str(error)) from None
+    return jsonify(limiter.report())
+
+
 @bp.post("/reset")
 def reset():
-    """Forget chats, messages, calls and pending updates (the webhook stays)."""
+    """Forget chats, messages, calls, pending updates, faults and flood counters (the webhook
+    and the limits' settings stay)."""
     _sim().reset()
     return jsonify({"ok": True})

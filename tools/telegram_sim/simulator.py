@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import random
 import threading
+import time
+from collections.abc import Callable
 
 from tools.telegram_sim.delivery import WebhookDelivery
+from tools.telegram_sim.limits import Limiter, Limits
 from tools.telegram_sim.objects import (
     BadInput,
     bot_user,
@@ -24,12 +27,14 @@ class Simulator:
     """Everything one fake Bot API server knows; made by create_app, closed at shutdown."""
 
     def __init__(self, token: str, *, retry_base_delay: float, retry_max_delay: float,
-                 webhook_timeout: float):
+                 webhook_timeout: float, limits: Limits | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.token = token
         self.spec = Spec.load()
         self.bot = bot_user(token)
         self.store = Store()
         self.personas = Personas()
+        self.limiter = Limiter(limits or Limits(), clock, wall=time.time)
         self.queue = UpdateQueue(first_update_id=random.randrange(100_000, 900_000))
         self.delivery = WebhookDelivery(self.queue, base_delay=retry_base_delay,
                                         max_delay=retry_max_delay, timeout=webhook_timeout)
@@ -80,10 +85,12 @@ class Simulator:
             return self.queue.add_raw(update)
 
     def reset(self) -> None:
-        """Forget chats, messages, calls and pending updates; keep the webhook and settings."""
+        """Forget chats, messages, calls, pending updates, faults and flood counters; keep the
+        webhook and settings (limits among them)."""
         with self._residents:
             self.store.reset()
             self.queue.reset()
+        self.limiter.reset()
 
     def close(self) -> None:
         """Stop webhook delivery and wake every long poll; safe to call twice."""

@@ -187,10 +187,10 @@ class Store:
     # The log of every Bot API call
 
     def record_call(self, call: dict) -> None:
-        """Log one Bot API call."""
+        """Log one Bot API call (its `time`: when it arrived)."""
         with self._cond:
             self._call_seq += 1
-            self._calls.append({"seq": self._call_seq, "time": time.time(), **call})
+            self._calls.append({"seq": self._call_seq, **call})
 
     def calls_after(self, after: int) -> list[dict]:
         """Logged calls with seq > after."""
