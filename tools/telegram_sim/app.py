@@ -28,7 +28,7 @@ def create_app(token: str, *, retry_base_delay: float = 0.5, retry_max_delay: fl
     """A simulator for the bot with this token; close it with app.extensions[...].close().
 
     `limits`: Telegram's flood limits (default: on, Telegram's figures); `clock`: the monotonic
-    clock of the limits (tests may drive their own).
+    clock of the limits and of fault windows (tests may drive their own).
     """
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD

@@ -7,11 +7,11 @@ import re
 import time
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from tools.telegram_sim.errors import ApiError
+from tools.telegram_sim.errors import ApiError, FrontEndError
 from tools.telegram_sim.methods import HANDLERS, Described
 from tools.telegram_sim.params import coerce_params, read_params
 from tools.telegram_sim.rules import check_call
@@ -41,6 +41,9 @@ def call(token: str, method: str):
         if isinstance(result, Described):
             body = {"ok": True, "result": result.result, "description": result.description}
         response = jsonify(body)
+    except FrontEndError as error:
+        status, body, detail = error.code, {"description": error.description}, error.detail
+        response = Response(error.page(), content_type="text/html")
     except ApiError as error:
         status, body, detail = error.code, error.envelope(), error.detail
         response = jsonify(body)
@@ -66,10 +69,11 @@ def _run(sim, token: str, method: str, raw: dict[str, Any], unreadable: ApiError
     params = coerce_params(sim.spec, method, raw)
     check_call(params)
     chat_id = params.get("chat_id")
-    fault = sim.store.take_fault(method, chat_id)
+    fault = sim.faults.take(method, chat_id)
     if fault is not None:
-        raise ApiError(fault["error_code"], fault["description"],
-                       retry_after=fault.get("retry_after"))
+        if fault.kind == "timeout":
+            sim.hang(fault.delay)  # then the front end gives up; the call is never done
+        raise fault.error()
     if not method.lower().startswith("send"):  # only sends count against the flood limits
         return handler(sim, params)
     sim.limiter.take(method, chat_id)

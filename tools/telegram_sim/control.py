@@ -14,7 +14,10 @@
     GET  /sim/files/<file_id>                  an uploaded document's bytes
     GET  /sim/chats                            the chats residents started
     POST /sim/faults    {"error_code": 429, "description": "...", "retry_after"?, "method"?,
-                         "chat_id"?, "times"?: 1}  make matching Bot API calls fail
+                         "chat_id"?, "chat_ids"?, "times"?: 1, "seconds"?}
+                        {"kind": "timeout", "seconds"?, "delay"?: 60, ...}
+                                               make matching Bot API calls fail (faults.py)
+    GET  /sim/faults, DELETE /sim/faults       the faults in force; forget them
     GET  /sim/limits                           flood limits, sends accepted, 429s answered
     POST /sim/limits    {"private_burst": 5, ...}  change some of them (limits.py)
     POST /sim/reset                            forget chats, messages, calls, pending updates,
@@ -161,19 +164,25 @@ def chats():
 
 
 @bp.post("/faults")
+def add_fault():
+    """Make matching Bot API calls fail: the next `times` ones, or for `seconds`."""
+    try:
+        fault = _sim().faults.add(request.get_json(silent=True))
+    except ValueError as error:
+        raise BadInput(str(error)) from None
+    return jsonify({"ok": True, "fault": fault})
+
+
+@bp.get("/faults")
 def faults():
-    """Make the next matching Bot API call(s) fail with the given error."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("error_code"), int):
-        raise BadInput("expected an object with an integer error_code")
-    description = body.get("description")
-    if not isinstance(description, str) or not description:
-        raise BadInput("description must be a non-empty string")
-    fault = {"error_code": body["error_code"], "description": description,
-             "retry_after": body.get("retry_after"), "chat_id": body.get("chat_id"),
-             "method": body["method"].lower() if isinstance(body.get("method"), str) else None,
-             "times": body.get("times", 1)}
-    _sim().store.add_fault(fault)
+    """The faults still in force."""
+    return jsonify({"faults": _sim().faults.active()})
+
+
+@bp.delete("/faults")
+def clear_faults():
+    """Forget every fault."""
+    _sim().faults.clear()
     return jsonify({"ok": True})
 
 

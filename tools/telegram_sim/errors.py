@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 
 class ApiError(Exception):
     """A failed Bot API call: HTTP status, Telegram's description, optional parameters."""
@@ -27,3 +29,17 @@ class ApiError(Exception):
 def bad_request(message: str, detail: str | None = None) -> ApiError:
     """A 400 with Telegram's `Bad Request: ` prefix."""
     return ApiError(400, f"Bad Request: {message}", detail=detail)
+
+
+class FrontEndError(ApiError):
+    """An error page of Telegram's nginx front end (a 5xx): HTML, not the Bot API's JSON."""
+
+    def __init__(self, code: int, phrase: str):
+        super().__init__(code, phrase, detail="injected fault (nginx page)")
+
+    def page(self) -> str:
+        """The HTML body nginx answers with."""
+        title = html.escape(f"{self.code} {self.description}")
+        return (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n"
+                f"<center><h1>{title}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+                "</body>\r\n</html>\r\n")

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 from tools.telegram_sim.delivery import WebhookDelivery
+from tools.telegram_sim.faults import Faults
 from tools.telegram_sim.limits import Limiter, Limits
 from tools.telegram_sim.objects import (
     BadInput,
@@ -35,6 +36,8 @@ class Simulator:
         self.store = Store()
         self.personas = Personas()
         self.limiter = Limiter(limits or Limits(), clock, wall=time.time)
+        self.faults = Faults(clock)
+        self._closing = threading.Event()
         self.queue = UpdateQueue(first_update_id=random.randrange(100_000, 900_000))
         self.delivery = WebhookDelivery(self.queue, base_delay=retry_base_delay,
                                         max_delay=retry_max_delay, timeout=webhook_timeout)
@@ -90,9 +93,15 @@ class Simulator:
         with self._residents:
             self.store.reset()
             self.queue.reset()
+        self.faults.clear()
         self.limiter.reset()
 
+    def hang(self, seconds: float) -> None:
+        """Hold a Bot API call for `seconds`, or until the simulator closes."""
+        self._closing.wait(seconds)
+
     def close(self) -> None:
-        """Stop webhook delivery and wake every long poll; safe to call twice."""
+        """Stop webhook delivery, wake every long poll and hung call; safe to call twice."""
+        self._closing.set()
         self.store.close()
         self.delivery.close()

@@ -48,7 +48,6 @@ class Store:
         self.commands: dict[tuple[str, str], list[dict]] = {}
         self.descriptions: dict[str, str] = {}
         self.short_descriptions: dict[str, str] = {}
-        self._faults: list[dict] = []
         self._forget()
 
     @property
@@ -69,10 +68,9 @@ class Store:
         self._callbacks: dict[str, dict] = {}
 
     def reset(self) -> None:
-        """Forget chats, messages, files, callback queries, logs and faults."""
+        """Forget chats, messages, files, callback queries and logs."""
         with self._cond:
             self._forget()
-            self._faults.clear()
             self._cond.notify_all()
 
     def close(self) -> None:
@@ -246,28 +244,6 @@ class Store:
         """Issued callback queries and their answers."""
         with self._cond:
             return {k: dict(v) for k, v in self._callbacks.items()}
-
-    # Injected failures
-
-    def add_fault(self, fault: dict) -> None:
-        """Make matching Bot API calls fail (see control.py for the fields)."""
-        with self._cond:
-            self._faults.append(dict(fault))
-
-    def take_fault(self, method: str, chat_id: object) -> dict | None:
-        """The first fault matching this call, counting it down; None if none matches."""
-        with self._cond:
-            for fault in self._faults:
-                if fault.get("method") not in (None, method.lower()):
-                    continue
-                if fault.get("chat_id") not in (None, chat_id):
-                    continue
-                if fault.get("times") is not None:
-                    fault["times"] -= 1
-                    if fault["times"] <= 0:
-                        self._faults.remove(fault)
-                return fault
-            return None
 
 
 def _newer(log: list[dict], after: int, chat_id: int | None) -> list[dict]:
