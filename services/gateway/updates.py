@@ -9,6 +9,8 @@ newer Bot API adding fields changes nothing. Outcomes:
 
 from __future__ import annotations
 
+import re
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 from libs.contracts import MAX_TEXT, Command, command_message_id
@@ -19,6 +21,16 @@ class InvalidUpdate(ValueError):
     """The body is JSON but not a Telegram Update."""
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Text(fields.String):
+    """A string UTF-8 can carry: json.loads lets an escaped lone surrogate (`\\ud800`) through."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        return _LONE_SURROGATE.sub("\ufffd", super()._deserialize(value, attr, data, **kwargs))
+
+
 class _Lenient(Schema):
     class Meta:
         unknown = EXCLUDE
@@ -27,8 +39,8 @@ class _Lenient(Schema):
 class UserSchema(_Lenient):
     id = fields.Integer(required=True, strict=True)
     is_bot = fields.Boolean(load_default=False)
-    first_name = fields.String(load_default="")
-    language_code = fields.String(load_default=None)
+    first_name = _Text(load_default="")
+    language_code = _Text(load_default=None)
 
 
 class ChatSchema(_Lenient):
@@ -41,14 +53,14 @@ class MessageSchema(_Lenient):
     date = fields.Integer(load_default=0)
     chat = fields.Nested(ChatSchema, required=True)
     from_ = fields.Nested(UserSchema, data_key="from", load_default=None)
-    text = fields.String(load_default=None)
+    text = _Text(load_default=None)
 
 
 class CallbackQuerySchema(_Lenient):
-    id = fields.String(required=True)
+    id = _Text(required=True)
     from_ = fields.Nested(UserSchema, data_key="from", required=True)
     message = fields.Nested(MessageSchema, load_default=None)
-    data = fields.String(load_default=None)
+    data = _Text(load_default=None)
 
 
 class UpdateSchema(_Lenient):
