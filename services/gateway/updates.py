@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from libs.contracts import MAX_TEXT, Command, command_message_id
 from services.gateway.commands import Parsed, parse_text
@@ -21,6 +21,9 @@ class InvalidUpdate(ValueError):
     """The body is JSON but not a Telegram Update."""
 
 
+# Telegram's ids fit a signed 64-bit integer (the BIGINT columns they are stored in); larger
+# ones would make a message id the workers refuse, or overflow those columns.
+ID_RANGE = validate.Range(-(2**63), 2**63 - 1)
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -37,14 +40,14 @@ class _Lenient(Schema):
 
 
 class UserSchema(_Lenient):
-    id = fields.Integer(required=True, strict=True)
+    id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
     is_bot = fields.Boolean(load_default=False)
     first_name = _Text(load_default="")
     language_code = _Text(load_default=None)
 
 
 class ChatSchema(_Lenient):
-    id = fields.Integer(required=True, strict=True)
+    id = fields.Integer(required=True, strict=True, validate=ID_RANGE)
     type = fields.String(required=True)
 
 
@@ -74,8 +77,9 @@ _schema = UpdateSchema()
 
 def parse_update(raw: object) -> Command | None:
     """A Command from an Update dict, None for kinds we ignore, InvalidUpdate for non-Updates."""
-    if not isinstance(raw, dict) or type(raw.get("update_id")) is not int:
-        raise InvalidUpdate("an Update needs an integer update_id")
+    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+    if type(update_id) is not int or not ID_RANGE.min <= update_id <= ID_RANGE.max:
+        raise InvalidUpdate("an Update needs an integer update_id (64 bits at most)")
     try:
         update = _schema.load(raw)
     except ValidationError:
