@@ -29,7 +29,7 @@ def receive_update():
     body = request.get_data(cache=False)  # raises 413 past MAX_CONTENT_LENGTH
     try:
         raw = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # Recursion: nested too deep
         return _error(400, "body is not JSON")
     try:
         command = accept(raw, current_app.extensions["publisher"])
