@@ -135,7 +135,7 @@ def encode(message: Command | Outgoing) -> bytes:
 def _load(schema: Schema, body: bytes | str):
     try:
         raw = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # Recursion: nested too deep
         raise DecodeError(f"not JSON: {exc}") from exc
     if not isinstance(raw, dict):
         raise DecodeError("not a JSON object")
