@@ -20,7 +20,7 @@ def decoded_or_refused(decode, body) -> None:
         pass
 
 
-@settings(HOSTILE, max_examples=300)
+@settings(HOSTILE, max_examples=150)
 @given(body=st.one_of(st.binary(max_size=300), json_value.map(json.dumps)))
 @pytest.mark.parametrize("decode", [decode_command, decode_outgoing])
 def test_garbage_is_a_decode_error(decode, body):

@@ -211,7 +211,7 @@ markup_text = st.lists(st.one_of(
     st.text(max_size=4)), min_size=1, max_size=30).map("".join)
 
 
-@settings(HOSTILE, max_examples=60)
+@settings(HOSTILE, max_examples=40)
 @given(fields=st.lists(markup_text, min_size=3, max_size=3))
 def test_any_markup_in_a_request_comes_back_escaped(session_factory, fields):
     chat = Chat(session_factory, chat_id=CHAT + 1)

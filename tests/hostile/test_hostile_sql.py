@@ -157,24 +157,30 @@ def test_sql_metacharacters_are_stored_as_typed(factory):
         assert all(json.loads(payload)["chat_id"] == CHAT for payload in outbox)
 
 
-@pytest.mark.mariadb
-@pytest.mark.parametrize("nik, no_kk", [
+WILDCARD_PAIRS = [
     ("%", "%"), ("_" * 16, "_" * 16), (HEAD_NIK[:-1] + "_", HEAD_KK),
     (HEAD_NIK[:-2] + "%", HEAD_KK), (HEAD_NIK, HEAD_KK[:-1] + "_"), ("' OR '1'='1", HEAD_KK),
     (f"{HEAD_NIK}' OR '1'='1", f"{HEAD_KK}' --"), ("*", "*"), (HEAD_NIK + "%", HEAD_KK),
-])
-def test_wildcards_match_no_resident(factory, nik, no_kk):
+    (HEAD_NIK + "\\", HEAD_KK), ("[0-9]*", "[0-9]*"),
+]
+
+
+@pytest.mark.mariadb
+def test_wildcards_match_no_resident(factory):
+    # One database per backend for all pairs: making a seeded MariaDB database takes a while.
     with factory() as session:
-        assert queries.registration_candidate(session, nik, no_kk) is None
-        assert queries.programs_named(session, (nik, no_kk, "PKH%", "_KH", "%")) == []
         resident = queries.registration_candidate(session, HEAD_NIK, HEAD_KK)
-        assert queries.program_memberships(session, resident, ("%", "PK_", nik)) == []
-    chat = Worker(factory, chat_id=CHAT + 7)
-    assert "berhasil" not in chat.say(f"DAFTAR#{nik}#{no_kk}")
+        for nik, no_kk in WILDCARD_PAIRS:
+            assert queries.registration_candidate(session, nik, no_kk) is None, (nik, no_kk)
+            assert queries.programs_named(session, (nik, no_kk, "PKH%", "_KH", "%")) == []
+            assert queries.program_memberships(session, resident, ("%", "PK_", nik)) == []
+    for offset, (nik, no_kk) in enumerate(WILDCARD_PAIRS, start=100):
+        chat = Worker(factory, chat_id=CHAT + offset)
+        assert "berhasil" not in chat.say(f"DAFTAR#{nik}#{no_kk}")
+        with factory() as session:
+            assert queries.resident_by_chat(session, CHAT + offset) is None
     with factory() as session:
-        assert queries.resident_by_chat(session, CHAT + 7) is None
-        attempts = session.scalars(select(RegistrationAttempt.reason)).all()
-        assert set(attempts) <= {"no_match"}
+        assert set(session.scalars(select(RegistrationAttempt.reason))) <= {"no_match"}
 
 
 letter_text = st.one_of(st.sampled_from(SQL_METACHARACTERS), texts(max_size=60),
@@ -183,7 +189,7 @@ letter_text = st.one_of(st.sampled_from(SQL_METACHARACTERS), texts(max_size=60),
 
 
 @pytest.mark.mariadb
-@settings(HOSTILE, max_examples=25)
+@settings(HOSTILE, max_examples=20)
 @given(answers=st.lists(letter_text.filter(lambda t: parse_text(t).action == "answer"),
                         min_size=3, max_size=3))
 def test_any_answers_are_stored_as_typed(factory, answers):

@@ -27,7 +27,7 @@ def assert_travels(command) -> None:
     assert (command.service, command.action) != ("", "")
 
 
-@settings(HOSTILE, max_examples=1500)
+@settings(HOSTILE, max_examples=1000)
 @given(raw=update)
 def test_any_update_shaped_json_parses_or_is_refused(raw):
     outcome = parsed_or_refused(raw)
@@ -35,7 +35,7 @@ def test_any_update_shaped_json_parses_or_is_refused(raw):
         assert_travels(outcome)
 
 
-@settings(HOSTILE, max_examples=600)
+@settings(HOSTILE, max_examples=400)
 @given(raw=served_update)
 def test_a_private_message_or_tap_becomes_a_command_that_travels(raw):
     command = parse_update(raw)
@@ -44,7 +44,7 @@ def test_a_private_message_or_tap_becomes_a_command_that_travels(raw):
     assert command.chat_id == (raw.get("message") or raw["callback_query"]["message"])["chat"]["id"]
 
 
-@settings(HOSTILE, max_examples=600)
+@settings(HOSTILE, max_examples=300)
 @given(raw=json_value)
 def test_any_json_value_parses_or_is_refused(raw):
     outcome = parsed_or_refused(raw)

@@ -80,19 +80,19 @@ def assert_answered(client, recorder, raw, ensure_ascii: bool) -> None:
     assert len(recorder.published) == before + (outcome == "command")
 
 
-@settings(HOSTILE, max_examples=700)
+@settings(HOSTILE, max_examples=500)
 @given(raw=st.one_of(update, served_update), ensure_ascii=st.booleans())
 def test_any_update_shaped_body_is_200_400_or_413(client, recorder, raw, ensure_ascii):
     assert_answered(client, recorder, raw, ensure_ascii)
 
 
-@settings(HOSTILE, max_examples=300)
+@settings(HOSTILE, max_examples=200)
 @given(raw=json_value)
 def test_any_json_body_is_200_or_400(client, recorder, raw):
     assert_answered(client, recorder, raw, ensure_ascii=True)
 
 
-@settings(HOSTILE, max_examples=300)
+@settings(HOSTILE, max_examples=200)
 @given(body=st.binary(max_size=2000))
 def test_bytes_that_are_not_json_are_400(client, recorder, body):
     try:
@@ -103,7 +103,7 @@ def test_bytes_that_are_not_json_are_400(client, recorder, body):
         assert post(client, body).status_code in (200, 400)
 
 
-@settings(HOSTILE, max_examples=300)
+@settings(HOSTILE, max_examples=200)
 @given(secret=st.one_of(texts(max_size=40), st.just(SECRET).flatmap(
     lambda s: st.integers(0, len(s)).map(lambda i: s[:i] + "\u00e9" + s[i + 1:]))))
 def test_a_wrong_secret_is_401_whatever_its_characters(client, recorder, secret):
