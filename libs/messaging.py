@@ -189,6 +189,7 @@ class _Link:
         self._declare = declare
         self._ready = threading.Event()  # set once open and declared, or once that failed
         self._error: ServiceError | None = None
+        self._closed_because: Exception | None = None  # the first reason given
         self._lock = threading.Lock()  # guards _outbox and _accepting
         self._outbox: list[_Outgoing] = []
         self._accepting = True
@@ -303,6 +304,9 @@ class _Link:
                 message.future.set_result(None)
 
     def _on_channel_closed(self, _channel, reason) -> None:
+        # The broker closes just the channel on e.g. a publish to a missing exchange (404);
+        # the link goes as a whole and the next publish makes a new one (declaring again).
+        self._closed_because = self._closed_because or reason
         if (not self._ready.is_set() and isinstance(reason, ChannelClosedByBroker)
                 and reason.reply_code == 406):
             self._error = _topology_mismatch(reason)
@@ -313,10 +317,11 @@ class _Link:
             self._connection.close()
 
     def _on_connection_closed(self, _connection, reason) -> None:
+        reason = self._closed_because or reason
         with self._lock:
             self._accepting = False
         if self._ready.is_set() and not isinstance(reason, ConnectionClosedByClient):
-            log.warning("publisher connection lost (%r); %d publishes unconfirmed", reason,
+            log.warning("publisher link lost (%r); %d publishes unconfirmed", reason,
                         len(self._unconfirmed))
         elif self._error is None:
             self._error = TransientError(f"broker unreachable: {reason!r}")

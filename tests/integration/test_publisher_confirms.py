@@ -160,3 +160,12 @@ def test_close_then_publish_again(amqp_url, publisher):
     assert publisher.is_reachable()
     publisher.publish(topology.COMMANDS_EXCHANGE, "data.x", b"{}", "two")
     assert queued(amqp_url) == 2
+
+
+def test_a_publish_the_broker_closes_the_channel_over_fails_and_the_next_one_works(
+        amqp_url, publisher):
+    # Publishing to an exchange that does not exist: the broker closes the channel (404)
+    with pytest.raises(TransientError, match="NOT_FOUND"):
+        publisher.publish("no.such.exchange", "data.x", b"{}", "lost")
+    publisher.publish(topology.COMMANDS_EXCHANGE, "data.x", b"{}", "next")
+    assert queued(amqp_url) == 1
