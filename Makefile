@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+BENCH_STAMP := $(VENV)/.bench-installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: help install run test test-fast lint clean
+.PHONY: help install run test test-fast lint bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +33,13 @@ test-fast: install ## unit tests only
 
 lint: install ## ruff
 	$(VENV)/bin/ruff check .
+
+bench: $(BENCH_STAMP) ## the benchmarks (about 7 min): bench/results/, the table in docs/PERFORMANCE.md
+	$(PY) -m bench all
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	rm -f $(VENV)/.bench-installed-* && touch $@
 
 clean: ## remove .run/ (the demo data, logs and broker state)
 	rm -rf .run
