@@ -121,8 +121,8 @@ def _form_value(value: Any) -> str:
 def _result(method: str, response: requests.Response) -> Any:
     try:
         payload = response.json()
-    except ValueError:
-        payload = {}  # a proxy's HTML error page, say
+    except (ValueError, RecursionError):
+        payload = {}  # a proxy's HTML error page, say, or JSON nested past Python's limit
     if not isinstance(payload, dict):
         payload = {}
     if response.status_code == 200 and payload.get("ok"):

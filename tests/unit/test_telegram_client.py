@@ -78,3 +78,19 @@ def test_network_errors_are_transient_and_never_show_the_token(exc):
 
 def test_escape_makes_text_safe_for_html_mode():
     assert escape("<b>Tom & Jerry</b> \"x\"") == "&lt;b&gt;Tom &amp; Jerry&lt;/b&gt; \"x\""
+
+
+@pytest.mark.parametrize("content", [b"<html><body>502 Bad Gateway</body></html>",
+                                     b"[" * 100_000 + b"]" * 100_000])
+def test_an_answer_that_is_not_telegrams_json_is_transient(content):
+    bot, session = client(status=502)
+    session.post = lambda url, **kwargs: _response(502, content)
+    with pytest.raises(TransientError, match="getMe: 502"):
+        bot.get_me()
+
+
+def _response(status: int, content: bytes) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = content
+    return response
