@@ -11,7 +11,7 @@ import logging
 from libs.config import Settings
 from libs.errors import ServiceError
 from libs.logs import setup_logging
-from libs.messaging import Publisher
+from libs.publishing import Publisher
 from libs.serving import FlaskUnderGunicorn
 from libs.telegram import TelegramClient, Unauthorized
 from services.gateway import bot_setup

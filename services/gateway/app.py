@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify
 
 from libs.config import Settings
-from libs.messaging import Publisher
+from libs.publishing import Publisher
 
 
 def create_app(settings: Settings | None = None, publisher=None) -> Flask:

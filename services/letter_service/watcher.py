@@ -30,8 +30,8 @@ from libs.config import Settings
 from libs.contracts import Outgoing, encode
 from libs.formatting import value
 from libs.logs import setup_logging
-from libs.messaging import Publisher
 from libs.outbox import publish_pending
+from libs.publishing import Publisher
 from libs.siades.bot_models import LetterDocument, LetterStatusSeen, LetterTransition, OutboxEntry
 from libs.siades.coltypes import utcnow
 from libs.siades.db import make_engine, make_session_factory

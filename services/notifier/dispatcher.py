@@ -47,8 +47,8 @@ from libs.messaging import (
     ERROR_HEADER,
     ChannelPublisher,
     TopologyMismatch,
-    _declare,
     connection_parameters,
+    declare_topology,
 )
 from libs.telegram import TelegramClient
 from services.notifier.pacing import Limits, Pacer
@@ -138,7 +138,7 @@ class Dispatcher:
         self._connection = connection
         try:
             channel = connection.channel()
-            _declare(channel, self.settings)
+            declare_topology(channel)
             channel.basic_qos(prefetch_count=self.settings.notifier_prefetch)
             out_channel = connection.channel()
             out_channel.confirm_delivery()

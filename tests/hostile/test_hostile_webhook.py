@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from libs import topology
 from libs.config import Settings
 from libs.contracts import decode_command
-from libs.messaging import Publisher, connection_parameters
+from libs.messaging import connection_parameters
+from libs.publishing import Publisher
 from services.gateway.app import create_app
 from services.gateway.updates import InvalidUpdate, parse_update
 

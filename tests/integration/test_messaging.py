@@ -11,7 +11,8 @@ import pytest
 from libs import topology
 from libs.config import Settings
 from libs.errors import PermanentError, TransientError
-from libs.messaging import Consumer, Publisher, connection_parameters
+from libs.messaging import Consumer, connection_parameters
+from libs.publishing import Publisher
 
 pytestmark = pytest.mark.integration
 

@@ -22,7 +22,7 @@ import requests
 from libs import topology
 from libs.config import Settings
 from libs.contracts import Outgoing, encode
-from libs.messaging import Publisher
+from libs.publishing import Publisher
 from libs.siades.bot_models import Chat
 from libs.siades.db import make_engine, make_session_factory
 from libs.telegram import TelegramClient

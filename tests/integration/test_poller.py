@@ -16,7 +16,7 @@ from libs import topology
 from libs.config import Settings
 from libs.contracts import decode_command
 from libs.errors import TransientError
-from libs.messaging import Publisher
+from libs.publishing import Publisher
 from libs.telegram import Conflict, TelegramClient
 from services.gateway.poller import Poller
 from tests.integration.test_messaging import get_all

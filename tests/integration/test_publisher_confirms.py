@@ -16,7 +16,8 @@ import requests
 from libs import topology
 from libs.config import Settings
 from libs.errors import PermanentError, TransientError
-from libs.messaging import Publisher, connection_parameters
+from libs.messaging import connection_parameters
+from libs.publishing import Publisher
 
 pytestmark = pytest.mark.integration
 

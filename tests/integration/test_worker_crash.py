@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from libs import topology
 from libs.config import Settings
 from libs.contracts import Command, decode_outgoing, encode
-from libs.messaging import Publisher
+from libs.publishing import Publisher
 from libs.siades.bot_models import OutboxEntry, RegistrationAttempt
 from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.models import Resident

@@ -5,7 +5,7 @@ from __future__ import annotations
 from libs import topology
 from libs.config import Settings
 from libs.contracts import Command, Outgoing, decode_outgoing, encode
-from libs.messaging import Publisher
+from libs.publishing import Publisher
 from tests.integration.test_messaging import get_all
 from tests.integration.test_worker_crash import run_worker
 
