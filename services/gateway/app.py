@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
+import re
+
 from flask import Flask, jsonify
 
 from libs.config import Settings
 from libs.publishing import Publisher
+
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts as secret_token
 
 
 def create_app(settings: Settings | None = None, publisher=None) -> Flask:
@@ -16,10 +21,18 @@ def create_app(settings: Settings | None = None, publisher=None) -> Flask:
             "TELEGRAM_WEBHOOK_SECRET is not set: the gateway will not accept unauthenticated "
             "updates. Set it to a random string and pass the same value to setWebhook."
         )
+    if not SECRET_TOKEN.fullmatch(settings.telegram_webhook_secret):
+        raise SystemExit(
+            "TELEGRAM_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - (1 to 256 of them): "
+            "Telegram sends no other secret_token."
+        )
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["settings"] = settings
-    app.extensions["publisher"] = publisher or Publisher(settings)
+    if publisher is None:
+        publisher = Publisher(settings)
+        atexit.register(publisher.close)  # a clean goodbye to the broker when a worker exits
+    app.extensions["publisher"] = publisher
 
     from services.gateway.verify import bp as verify_bp
     from services.gateway.webhook import bp

@@ -120,3 +120,9 @@ def test_the_gateway_refuses_to_start_without_a_secret():
 def test_well_formed_json_never_gets_a_5xx(client, text, update_id):
     response = client.post("/telegram/webhook", json=update(text, update_id), headers=HEADERS)
     assert response.status_code in (200, 413)
+
+
+@pytest.mark.parametrize("secret", ["rahasia desa", "kunci!", "ünïcode", "x" * 257])
+def test_the_gateway_refuses_a_secret_telegram_cannot_send(secret):
+    with pytest.raises(SystemExit, match="A-Z, a-z, 0-9, _ and -"):
+        create_app(Settings(telegram_webhook_secret=secret), FakePublisher())
