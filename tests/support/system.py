@@ -59,23 +59,29 @@ class System:
             PYTHONUNBUFFERED="1",
         )
         self.processes: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, list[str]] = {}
+        self.services = dict(SERVICES)  # what start() runs; a test may swap in a variant
+        self.sim_args: list[str] = []  # extra options for the simulator
         self.seen: dict[int, int] = {}
 
     def start_process(self, name: str, args: list[str] | None = None) -> subprocess.Popen:
         """Start one named process with the system's environment."""
-        log = open(self.log_dir / f"{name}.log", "ab")
-        process = subprocess.Popen(
-            [sys.executable, *(args or SERVICES[name])], cwd=ROOT, env=self.env,
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
+        args = args or self.commands.get(name) or self.services[name]
+        with open(self.log_dir / f"{name}.log", "ab") as log:
+            process = subprocess.Popen(
+                [sys.executable, *args], cwd=ROOT, env=self.env,
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            )
         self.processes[name] = process
+        self.commands[name] = args
         return process
 
     def start(self) -> System:
         """Everything up, the webhook set, the gateway healthy."""
         self.start_process("telegram_sim", ["-m", "tools.telegram_sim", "--port",
-                                            str(self.sim_port), "--token", TOKEN])
-        for name in SERVICES:
+                                            str(self.sim_port), "--token", TOKEN,
+                                            *self.sim_args])
+        for name in self.services:
             self.start_process(name)
         self._wait_for(f"{self.sim}/sim/webhook")
         self._wait_for(f"{self.gateway}/healthz")
@@ -89,21 +95,39 @@ class System:
 
     def stop_process(self, name: str, sig=signal.SIGTERM, timeout: float = 20) -> int:
         """Stop one process and return its exit code."""
+        if self.processes[name].poll() is None:
+            self.processes[name].send_signal(sig)
+        return self._reap(name, timeout)
+
+    def _reap(self, name: str, timeout: float = 20) -> int:
         process = self.processes.pop(name)
-        if process.poll() is None:
-            process.send_signal(sig)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         return process.returncode
+
+    def kill(self, name: str, sig=signal.SIGKILL) -> int:
+        """Kill one process outright (kill -9 by default); returns its exit code."""
+        return self.stop_process(name, sig)
+
+    def restart(self, name: str) -> subprocess.Popen:
+        """Start a stopped or killed process again, as a restart policy would."""
+        if name in self.processes and self.processes[name].poll() is None:
+            raise RuntimeError(f"{name} is still running")
+        return self.start_process(name)
 
     def stop(self) -> None:
         """Stop every process, the simulator last."""
-        for name in [n for n in self.processes if n != "telegram_sim"] + ["telegram_sim"]:
-            if name in self.processes:
-                self.stop_process(name)
+        services = [n for n in self.processes if n != "telegram_sim"]
+        for name in services:  # all told at once: each takes a second or two to finish
+            if self.processes[name].poll() is None:
+                self.processes[name].send_signal(signal.SIGTERM)
+        for name in services:
+            self._reap(name)
+        if "telegram_sim" in self.processes:
+            self.stop_process("telegram_sim")
 
     def bot(self, method: str, **params) -> dict:
         """Call the Bot API on the simulator as the bot would."""
