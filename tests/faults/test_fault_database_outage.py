@@ -11,6 +11,7 @@ import re
 import time
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from libs.siades.bot_models import RegistrationAttempt
@@ -29,6 +30,7 @@ from tests.support.tcp_proxy import TcpProxy
 pytestmark = [pytest.mark.integration, pytest.mark.mariadb]
 
 OUTAGE = 20.0
+AT_CUT = [850_201 + i for i in range(10)]  # register just before: the cut finds them in hand
 REGISTERING = [850_001 + i for i in range(8)]  # register during the outage
 GREETING = [850_101 + i for i in range(8)]  # say /start (data) or Surat (letters) meanwhile
 REGISTERED = "Pendaftaran berhasil"
@@ -61,25 +63,37 @@ def system(amqp_url, village_url, proxy, tmp_path):
 
 
 def test_database_unreachable_for_20_seconds(system, proxy, village_url):
-    residents = dict(zip(REGISTERING, alive_residents(village_url)[:len(REGISTERING)],
+    registering = AT_CUT + REGISTERING
+    residents = dict(zip(registering, alive_residents(village_url)[:len(registering)],
                          strict=True))
-    chats = REGISTERING + GREETING
+    during = REGISTERING + GREETING
+    chats = AT_CUT + during
+
+    def register(chat):
+        return chat, f"DAFTAR#{residents[chat][0]}#{residents[chat][1]}"
+
     # Given the system answering through the proxy
     assert "belum terhubung" in system.ask(GREETING[0], "/start")["text"]
     with BotMessages(system.sim) as bot:
         assert bot.wait_until(lambda: bot.texts(GREETING[0]), timeout=5)
         before = {chat: len(bot.texts(chat)) for chat in chats}
-        # When the database goes away for 20 s, and residents write all along
+        # When the database goes away for 20 s, just as the gateway took a burst of
+        # registrations, and residents write all along
+        taken = _delivered(system)
+        for chat in AT_CUT:
+            system.send(*register(chat))
+        while _delivered(system) < taken + len(AT_CUT):
+            time.sleep(0.01)
         proxy.cut()
         cut_at = time.monotonic()
-        registrations = [(chat, f"DAFTAR#{residents[chat][0]}#{residents[chat][1]}")
-                         for chat in REGISTERING]
+        answered_before_cut = sum(len(bot.texts(c)) > before[c] for c in AT_CUT)
+        registrations = [register(chat) for chat in REGISTERING]
         greetings = [(chat, "/start" if i % 2 else "Surat") for i, chat in enumerate(GREETING)]
         outbox = [m for pair in zip(registrations, greetings, strict=True) for m in pair]
         for i, (chat, text) in enumerate(outbox):
             time.sleep(max(0.0, cut_at + i * (OUTAGE - 2) / len(outbox) - time.monotonic()))
             system.send(chat, text)
-        answered_during = sum(len(bot.texts(c)) - before[c] for c in chats)
+        answered_during = sum(len(bot.texts(c)) - before[c] for c in during)
         time.sleep(max(0.0, cut_at + OUTAGE - time.monotonic()))
         proxy.restore()
         restored_at = time.monotonic()
@@ -100,7 +114,9 @@ def test_database_unreachable_for_20_seconds(system, proxy, village_url):
             select(RegistrationAttempt.chat_id).where(RegistrationAttempt.success)))
     engine.dispose()
     print(f"\nfault g: database cut for {OUTAGE:.0f} s ({proxy.dropped} live connections "
-          f"dropped, {proxy.refused} refused); {len(outbox)} commands sent meanwhile, "
+          f"dropped, {proxy.refused} refused) just as the gateway took {len(AT_CUT)} "
+          f"registrations ({answered_before_cut} answered before the cut); "
+          f"{len(outbox)} commands sent meanwhile, "
           f"{answered_during} answered during the outage; {len(retries)} retries scheduled "
           f"(up to retry {max(retries, default=0)}); all answered {caught_up:.1f} s after it "
           f"came back; {sum(map(len, replies.values()))} replies, "
@@ -110,5 +126,9 @@ def test_database_unreachable_for_20_seconds(system, proxy, village_url):
     assert answered_during == 0  # nothing reached the database meanwhile
     assert retries and proxy.refused > 0
     assert all(len(r) == 1 for r in replies.values()), replies
-    assert all(REGISTERED in replies[chat][0] for chat in REGISTERING)
-    assert linked == REGISTERING
+    assert all(REGISTERED in replies[chat][0] for chat in registering)
+    assert linked == sorted(registering)
+
+
+def _delivered(system: System) -> int:
+    return requests.get(f"{system.sim}/sim/webhook", timeout=10).json()["delivered"]
