@@ -81,10 +81,18 @@ class Simulator:
                                                      "callback_query": query})
 
     def inject(self, update: object) -> dict | None:
-        """Queue a raw update exactly as given."""
+        """Queue a raw update exactly as given. A private message in it opens its chat, as
+        the resident writing to the bot does in Telegram."""
         if not isinstance(update, dict):
             raise BadInput("update must be an object")
         with self._residents:
+            message = update.get("message")
+            if isinstance(message, dict):
+                user, chat = message.get("from"), message.get("chat")
+                if (isinstance(user, dict) and isinstance(chat, dict)
+                        and chat.get("type") == "private"
+                        and type(chat.get("id")) is int and chat.get("id") == user.get("id")):
+                    self.store.start_chat(user, chat)
             return self.queue.add_raw(update)
 
     def reset(self) -> None:

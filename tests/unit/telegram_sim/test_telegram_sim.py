@@ -360,6 +360,17 @@ def test_raw_updates_are_queued_as_given(client):
     assert say(client) > first
 
 
+def test_a_raw_private_message_opens_its_chat(client):
+    user = {"id": 5005, "is_bot": False, "first_name": "Sari"}
+    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "from": user,
+                                          "chat": {"id": 5005, "type": "private"}, "text": "hi"}}
+    client.post("/sim/updates", json={"update": update})
+    assert api(client, "sendMessage", chat_id=5005, text="halo").status_code == 200
+    # A raw update of another shape opens nothing.
+    client.post("/sim/updates", json={"update": {"update_id": 2, "message": {"chat": 6006}}})
+    assert api(client, "sendMessage", chat_id=6006, text="halo").status_code == 400
+
+
 def test_reset_forgets_chats_messages_calls_and_updates_but_keeps_the_webhook(client):
     say(client)
     api(client, "sendMessage", chat_id=1001, text="a")
