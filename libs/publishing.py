@@ -15,7 +15,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import pika
-from pika.exceptions import ChannelClosedByBroker, ConnectionClosedByClient
+from pika.exceptions import ChannelClosedByBroker, ChannelClosedByClient, ConnectionClosedByClient
 
 from libs import topology
 from libs.config import Settings
@@ -24,6 +24,7 @@ from libs.messaging import connection_parameters, persistent, topology_mismatch
 
 log = logging.getLogger(__name__)
 
+CLOSED_BY_US = (ConnectionClosedByClient, ChannelClosedByClient)  # close(): no warning
 CONNECT_TIMEOUT = 15.0  # seconds; pika itself gives up after the parameters' stack_timeout
 
 
@@ -258,7 +259,7 @@ class _Link:
         reason = self._closed_because or reason
         with self._lock:
             self._accepting = False
-        if self._ready.is_set() and not isinstance(reason, ConnectionClosedByClient):
+        if self._ready.is_set() and not isinstance(reason, CLOSED_BY_US):
             log.warning("publisher link lost (%r); %d publishes unconfirmed", reason,
                         len(self._unconfirmed))
         elif self._error is None:

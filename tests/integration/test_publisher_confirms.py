@@ -163,6 +163,12 @@ def test_close_then_publish_again(amqp_url, publisher):
     assert queued(amqp_url) == 2
 
 
+def test_closing_is_quiet(amqp_url, publisher, caplog):
+    publisher.publish(topology.COMMANDS_EXCHANGE, "data.biodata", b"{}", "quiet-1")
+    publisher.close()
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == []
+
+
 def test_a_publish_the_broker_closes_the_channel_over_fails_and_the_next_one_works(
         amqp_url, publisher):
     # Publishing to an exchange that does not exist: the broker closes the channel (404)
