@@ -14,7 +14,7 @@ pool of sender threads (`sender.step`); each result comes back to the connection
     400          parked at once in notifier.outbox.dead, Telegram's description in the
                  x-telegram-description header
     403          dropped (the chat is marked unreachable until the resident sends /start)
-    database     the chat waits and tries again; nothing is parked
+    database     like an outage: the bot backs off and probes, nothing is parked
 A message is acknowledged once it is sent and recorded, skipped, dropped or parked. What was
 in hand when the connection or the process went is redelivered, and bot_notifications keeps
 a sent message from going twice. The queue has a single active consumer: a second notifier
@@ -241,15 +241,19 @@ class Dispatcher:
             self.pacer.pause(now + result.retry_after)
         elif outcome is Outcome.FAILED:
             self._on_failure(delivery, result, now)
-        else:  # DATABASE_DOWN, BROKEN
-            delivery.failures += outcome is Outcome.BROKEN
+        elif outcome is Outcome.DATABASE_DOWN:
+            # Every message needs the database: wait for it as for Telegram, one probe at a time.
+            self._failing += 1
+            delay = backoff(self._failing)
+            log.warning("database unreachable (%s); the bot tries again in %.1fs",
+                        result.detail, delay)
+            self.pacer.pause(now + delay)
+        else:  # BROKEN: a bug, which may be this message's own
+            delivery.failures += 1
             if delivery.failures >= self.settings.notifier_max_attempts:
                 self._park(delivery, result.detail)
             else:
-                delay = backoff(delivery.failures or 1)
-                log.warning("message %s: %s (%s); again in %.1fs", delivery.message.message_id,
-                            outcome.value, result.detail, delay)
-                self.pacer.delay_chat(chat_id, now + delay)
+                self.pacer.delay_chat(chat_id, now + backoff(delivery.failures))
         self._make_due(chat_id)
 
     def _on_failure(self, delivery: Delivery, result: Result, now: float) -> None:

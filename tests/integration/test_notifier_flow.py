@@ -265,7 +265,8 @@ def test_a_second_notifier_takes_over_when_the_first_dies(rig, broker, tmp_path)
         repeated = len(calls) - sum(len(t) for t in first_seen.values())
         print(f"\nactive notifier killed after 15 sends: {len(calls)} sends, "
               f"{repeated} repeated (sent but not yet recorded when it died)")
-        assert all(t == [f"pesan {r}" for r in range(6)] for t in first_seen.values())
+        expected = [f"pesan {r}" for r in range(6)]
+        assert {c: t for c, t in first_seen.items() if t != expected} == {}
         assert repeated <= 10  # at most what was under way: one call a chat
     finally:
         standby.send_signal(signal.SIGTERM)
