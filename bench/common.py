@@ -6,6 +6,7 @@ import json
 import math
 import os
 import platform
+import re
 import subprocess
 import time
 from datetime import UTC, datetime
@@ -87,7 +88,11 @@ def save(name: str, result: dict) -> dict:
     RESULTS.mkdir(exist_ok=True)
     result = {"name": name, "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
               "commit": commit(), **result}
-    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    text = json.dumps(result, indent=2)
+    # lists of plain numbers on one line each: the samples stay readable and the file small
+    text = re.sub(r"\[\s+([-\d.e,\s]+?)\s+\]",
+                  lambda m: "[" + " ".join(m.group(1).split()) + "]", text)
+    (RESULTS / f"{name}.json").write_text(text + "\n")
     return result
 
 

@@ -82,6 +82,7 @@ class Run:
     latency: list[float] = field(default_factory=list)
     status: list[int] = field(default_factory=list)
     errors: int = 0  # connection errors (no status)
+    all_ok: int = 0  # 200s including the warm-up and the requests finishing after the window
     client_cpu: float = 0.0  # CPU seconds of this process in the window
 
     @property
@@ -113,6 +114,7 @@ async def _closed_loop(host: str, port: int, next_request: Callable[[], bytes], 
                     await asyncio.sleep(0.01)
                     continue
                 done = time.perf_counter()
+                run.all_ok += status == 200
                 if start <= done < end:
                     run.done_at.append(done)
                     run.latency.append(done - sent)

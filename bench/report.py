@@ -79,25 +79,29 @@ def ingest(r: dict) -> str:
         rows.append([level["clients"], b["rate"], g["rate"], f"{level['ratio']:.0%}",
                      b["p50_ms"], b["p99_ms"], g["p50_ms"], g["p99_ms"], g["non_200"],
                      f"{b['server_cores']:.2f} / {g['server_cores']:.2f}",
+                     f"{b.get('server_cpu_us', '?')} / {g.get('server_cpu_us', '?')}",
                      f"{g['broker_cores']:.2f}"])
     ceiling = ", ".join(f"{c['rate']:,.0f}/s with {c['clients']} clients"
                         for c in r["ceiling"])
     client = max(lv[t]["client_cores"] for lv in r["levels"] for t in ("bare", "gateway"))
     return table(["clients", "bare ok/s", "gateway ok/s", "gateway / bare", "bare p50 ms",
                   "bare p99 ms", "gateway p50 ms", "gateway p99 ms", "gateway non-200",
-                  "server cores bare / gateway", "broker cores (gateway)"], rows) + (
+                  "server cores bare / gateway", "server CPU µs per 200 bare / gateway",
+                  "broker cores (gateway)"], rows) + (
         f"\n\nLoad generator ceiling (a server answering from memory): {ceiling}; the client "
-        f"used at most {client:.2f} cores during the runs. Updates confirmed into the queue: "
-        f"{r['confirmed_in_queue']:,} (200s counted in the measured windows: "
-        f"{r['gateway_200s_in_windows']:,}).")
+        f"used at most {client:.2f} cores during the runs. Updates found in the queue: "
+        f"{r['confirmed_in_queue']:,}, for {r['gateway_200s']:,} answers 200 (warm-up "
+        "included).")
 
 
 def e2e(r: dict) -> str:
     rows = [[s["rate"], s["sent"], s["delivered"], s["missing"], s["p50_ms"], s["p90_ms"],
              s["p99_ms"], s["max_ms"], s["webhook_p50_ms"], s["webhook_p99_ms"],
-             s["delivered_per_s"]] for s in r["steps"]]
+             s["delivered_per_s"], s.get("most_queued_commands"),
+             s.get("most_queued_replies")] for s in r["steps"]]
     return table(["updates/s", "sent", "delivered", "missing", "p50 ms", "p90 ms", "p99 ms",
-                  "max ms", "webhook 200 p50 ms", "webhook 200 p99 ms", "delivered/s"], rows)
+                  "max ms", "webhook 200 p50 ms", "webhook 200 p99 ms", "delivered/s",
+                  "most commands queued", "most replies queued"], rows)
 
 
 def notifier(r: dict) -> str:

@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from contextlib import closing
@@ -227,6 +228,38 @@ def fill(channel, exchange: str, messages: list[tuple[str, bytes, str]], queue: 
             raise RuntimeError(f"{queue} did not reach {len(messages)} messages")
         time.sleep(0.1)
     plain.close()
+
+
+class QueueWatcher:
+    """Samples the ready messages of some queues every `interval` s in a thread, while in a
+    `with` block; `samples` holds [seconds, depth of each queue]."""
+
+    def __init__(self, url: str, queues: list[str], interval: float = 0.25):
+        self.url, self.queues, self.interval = url, queues, interval
+        self.samples: list[list[float]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> QueueWatcher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def most(self, queue: str) -> int:
+        """The most messages `queue` held ready at any sample."""
+        column = self.queues.index(queue) + 1
+        return int(max((row[column] for row in self.samples), default=0))
+
+    def _run(self) -> None:
+        started = time.monotonic()
+        with _Channel(self.url) as channel:
+            while not self._stop.is_set():
+                depths = [queue_state(channel, q)[0] for q in self.queues]
+                self.samples.append([round(time.monotonic() - started, 2), *depths])
+                self._stop.wait(self.interval)
 
 
 def queue_state(channel, queue: str) -> tuple[int, int]:
