@@ -34,7 +34,7 @@ test-fast: install ## unit tests only
 lint: install ## ruff
 	$(VENV)/bin/ruff check .
 
-bench: $(BENCH_STAMP) ## the benchmarks (about 7 min): bench/results/, the table in docs/PERFORMANCE.md
+bench: $(BENCH_STAMP) ## the benchmarks (about 6 min): bench/results/, the table in docs/PERFORMANCE.md
 	$(PY) -m bench all
 
 $(BENCH_STAMP): $(STAMP)
