@@ -38,6 +38,11 @@ Handle = Callable[[Command, Session, Settings, datetime], list[Outgoing]]
 # swallowing a new update whose id Telegram picked at random and happens to reuse.
 INBOX_RETENTION = timedelta(days=7)
 PRUNE_EVERY = timedelta(hours=1)
+# The outbox row's id, in every reply's headers: one sequence across every worker that shares
+# the database, so the notifier can put a chat's replies back in order after the broker
+# returned them in another (a quorum queue may, with what a consumer that died held:
+# rabbitmq-server issue 6804).
+SEQUENCE_HEADER = "x-outbox-id"
 
 
 def process_once(factory: sessionmaker, service: str, command: Command, work) -> list[OutboxEntry]:
@@ -79,7 +84,7 @@ def publish_pending(factory: sessionmaker, publisher, entries: list[OutboxEntry]
     """Publish stored replies in order, marking each published once the broker confirmed it."""
     for entry in entries:
         publisher.publish(topology.OUTBOX_EXCHANGE, entry.routing_key, entry.payload.encode(),
-                          entry.message_id)
+                          entry.message_id, headers={SEQUENCE_HEADER: entry.id})
         with factory.begin() as session:
             session.execute(update(OutboxEntry).where(OutboxEntry.id == entry.id)
                             .values(published_at=utcnow()))

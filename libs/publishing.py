@@ -51,9 +51,10 @@ class Publisher:
         self._link: _Link | None = None
         _publishers.add(self)
 
-    def publish(self, exchange: str, routing_key: str, body: bytes, message_id: str) -> None:
+    def publish(self, exchange: str, routing_key: str, body: bytes, message_id: str,
+                headers: dict | None = None) -> None:
         """Publish persistently and wait for the broker's confirm."""
-        properties = persistent(message_id)
+        properties = persistent(message_id, headers)
         for attempt in (1, 2):
             future = self._current_link().publish(exchange, routing_key, body, properties)
             try:

@@ -15,6 +15,9 @@ pool of sender threads (`sender.step`); each result comes back to the connection
                  x-telegram-description header
     403          dropped (the chat is marked unreachable until the resident sends /start)
     database     like an outage: the bot backs off and probes, nothing is parked
+    redelivered  a message the broker gives again (its consumer died) waits REORDER_WAIT for
+                 the others it held, and each chat's are put back in order by the outbox row
+                 id in their x-outbox-id header: a quorum queue returns them in any order
 A message is acknowledged once it is sent and recorded, skipped, dropped or parked. What was
 in hand when the connection or the process went is redelivered, and bot_notifications keeps
 a sent message from going twice. The queue has a single active consumer: a second notifier
@@ -61,6 +64,7 @@ IDLE_WAIT = 0.5  # seconds between looks at the stop flag when nothing is due
 BACKOFF_BASE = 0.25
 BACKOFF_MAX = 10.0
 STATS_EVERY = 60.0
+REORDER_WAIT = 0.25  # seconds a redelivered message waits for the others returned with it
 
 
 def backoff(failures: int) -> float:
@@ -187,9 +191,24 @@ class Dispatcher:
             return
         delivery = Delivery(method.delivery_tag, body, dict(properties.headers or {}), message)
         queue = self._chats.setdefault(message.chat_id, deque())
-        queue.append(delivery)
+        queue.insert(self._place(queue, delivery), delivery)
+        if method.redelivered:
+            self.pacer.delay_chat(message.chat_id, self._clock() + REORDER_WAIT)
         if len(queue) == 1:
             self._make_due(message.chat_id)
+
+    def _place(self, queue: deque[Delivery], delivery: Delivery) -> int:
+        """Where `delivery` goes in its chat's queue: after every message made before it, and
+        never before one under way or partly sent."""
+        sequence = delivery.sequence
+        position = len(queue)
+        while position > 0 and sequence is not None:
+            before = queue[position - 1]
+            if (before.sequence is None or before.sequence < sequence or before.next_part
+                    or (position == 1 and before.message.chat_id in self._in_flight)):
+                break
+            position -= 1
+        return position
 
     def _make_due(self, chat_id: int) -> None:
         """Put the chat in line for its next call, if it has one and none is under way."""

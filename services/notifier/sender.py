@@ -25,6 +25,7 @@ from sqlalchemy.orm import sessionmaker
 
 from libs.contracts import Outgoing
 from libs.errors import PermanentError, TransientError
+from libs.outbox import SEQUENCE_HEADER
 from libs.siades.bot_models import Chat, LetterDocument, Notification
 from libs.siades.coltypes import utcnow
 from libs.telegram import BadRequest, Forbidden, RateLimited, TelegramClient
@@ -74,6 +75,12 @@ class Delivery:
             self.parts = (split_text(self.message.text, html=html)
                           if self.message.method == "sendMessage" and self.message.text
                           else [self.message.text])
+
+    @property
+    def sequence(self) -> int | None:
+        """Where the message was made among all replies (its outbox row id), if it says."""
+        value = self.headers.get(SEQUENCE_HEADER)
+        return value if isinstance(value, int) else None
 
     @property
     def counts_as_message(self) -> bool:

@@ -22,6 +22,7 @@ import requests
 from libs import topology
 from libs.config import Settings
 from libs.contracts import Outgoing, encode
+from libs.outbox import SEQUENCE_HEADER
 from libs.publishing import Publisher
 from libs.siades.bot_models import Chat
 from libs.siades.db import make_engine, make_session_factory
@@ -52,10 +53,11 @@ class Rig:
                 "user": {"id": chat_id, "first_name": "Warga"}, "text": "/start"},
             ).raise_for_status()
             self.chats.add(chat_id)
-        message_id = f"flow-{next(_ids)}:0"
+        number = next(_ids)  # as the outbox row id would be
+        message_id = f"flow-{number}:0"
         message = Outgoing(message_id=message_id, chat_id=chat_id, text=text, **fields)
         self.publisher.publish(topology.OUTBOX_EXCHANGE, topology.OUTBOX_ROUTING_KEY,
-                               encode(message), message_id)
+                               encode(message), message_id, headers={SEQUENCE_HEADER: number})
         return message_id
 
     def fault(self, **fault) -> None:

@@ -11,5 +11,5 @@ class RecordingPublisher:
     def __init__(self):
         self.published: list[Outgoing] = []
 
-    def publish(self, exchange, routing_key, body, message_id) -> None:
+    def publish(self, exchange, routing_key, body, message_id, headers=None) -> None:
         self.published.append(decode_outgoing(body))

@@ -183,3 +183,31 @@ def test_an_issued_letter_is_uploaded_from_the_database(session_factory):
     assert client.sent == [(42, "SKU-001.pdf", b"%PDF", "Surat Anda")]
     result = step(client, document(10, "letter-10-1:1"), session_factory)
     assert result.outcome is Outcome.REFUSED and "no issued letter" in result.detail
+
+
+def test_a_chats_messages_are_put_back_in_the_order_they_were_made():
+    from collections import deque
+
+    from libs.config import Settings
+    from libs.outbox import SEQUENCE_HEADER
+    from services.notifier.dispatcher import Dispatcher
+
+    dispatcher = Dispatcher(Settings(), None, lambda: None)
+
+    def made(sequence):
+        d = delivery(f"m{sequence}:0")
+        d.headers = {SEQUENCE_HEADER: sequence}
+        return d
+
+    queue = deque()
+    for sequence in (5, 2, 9, 1, 7):  # as a quorum queue may return what a dead consumer held
+        queue.insert(dispatcher._place(queue, made(sequence)), made(sequence))
+    assert [d.sequence for d in queue] == [1, 2, 5, 7, 9]
+
+    dispatcher._in_flight.add(42)  # the head is under way: nothing goes before it
+    queue.insert(dispatcher._place(queue, made(0)), made(0))
+    assert [d.sequence for d in queue] == [1, 0, 2, 5, 7, 9]
+    untagged = delivery("old:0")  # a message from before the header: it stays where it came
+    queue.insert(dispatcher._place(queue, untagged), untagged)
+    queue.insert(dispatcher._place(queue, made(3)), made(3))
+    assert [d.sequence for d in queue] == [1, 0, 2, 5, 7, 9, None, 3]

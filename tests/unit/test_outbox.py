@@ -21,7 +21,7 @@ class RecordingPublisher:
     def __init__(self, fail_after: int | None = None):
         self.published, self.fail_after = [], fail_after
 
-    def publish(self, exchange, routing_key, body, message_id):
+    def publish(self, exchange, routing_key, body, message_id, headers=None):
         if self.fail_after is not None and len(self.published) >= self.fail_after:
             raise ConnectionError("broker went away")
         self.published.append((exchange, routing_key, body, message_id))
