@@ -54,7 +54,10 @@ class Pacer:
     def take(self, now: float, chat_id: int | None = None) -> None:
         """Spend the slots of one call made at `now` (not before `ready_at`); a call that
         is no message into a chat (answerCallbackQuery) passes chat_id=None."""
-        self._bot_next = max(self._bot_next, now) + self._bot_interval
+        # A call made a little late (the loop woke late) keeps the schedule instead of pushing
+        # every later slot back: at most one slot is made up, so no second ever holds more than
+        # one call over the limit, and a busy bot still reaches its full rate.
+        self._bot_next = max(self._bot_next, now - self._bot_interval) + self._bot_interval
         if chat_id is not None:
             interval = max(self._chat_interval,
                            self._group_interval if is_group(chat_id) else 0.0)
