@@ -120,6 +120,24 @@ def topology_mismatch(exc: ChannelClosedByBroker) -> TopologyMismatch:
     )
 
 
+def run_reconnecting(consume: Callable[[], None], stopping: threading.Event, queue: str,
+                     on_lost: Callable[[], None] = lambda: None) -> None:
+    """Call consume() until `stopping` is set; after the broker is lost, on_lost(), then again
+    after 0.5 s, doubling up to 10 s. A topology mismatch ends the process with its reason."""
+    delay = 0.5
+    while not stopping.is_set():
+        try:
+            consume()
+            delay = 0.5
+        except TopologyMismatch as exc:
+            raise SystemExit(f"{queue}: {exc}") from exc
+        except BROKER_ERRORS as exc:
+            log.warning("broker connection lost (%r); reconnecting in %.1fs", exc, delay)
+            on_lost()
+            stopping.wait(delay)
+            delay = min(delay * 2, 10.0)
+
+
 class Consumer:
     """Consumes one queue with manual acks until stopped; reconnects when the broker goes."""
 
@@ -140,17 +158,7 @@ class Consumer:
 
     def run(self) -> None:
         """Consume until stop() is called, reconnecting with backoff on connection loss."""
-        delay = 0.5
-        while not self._stopping.is_set():
-            try:
-                self._consume()
-                delay = 0.5
-            except TopologyMismatch as exc:
-                raise SystemExit(f"{self.queue}: {exc}") from exc
-            except BROKER_ERRORS as exc:
-                log.warning("broker connection lost (%r); reconnecting in %.1fs", exc, delay)
-                self._stopping.wait(delay)
-                delay = min(delay * 2, 10.0)
+        run_reconnecting(self._consume, self._stopping, self.queue)
         log.info("consumer of %s stopped", self.queue)
 
     def _consume(self) -> None:

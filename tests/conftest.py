@@ -62,6 +62,21 @@ def sqlite_url(seeded_sqlite_template, tmp_path):
     return f"sqlite:///{path}"
 
 
+@pytest.fixture(params=["sqlite", "mariadb"])
+def database_url(request, sqlite_url):
+    """The seeded demo village, once on SQLite and once on MariaDB."""
+    if request.param == "sqlite":
+        return sqlite_url
+    from libs.siades.cli import init_db, seed_demo
+
+    url = request.getfixturevalue("empty_mariadb_url")
+    engine = make_engine(url)
+    init_db(engine)
+    seed_demo(engine)
+    engine.dispose()
+    return url
+
+
 @pytest.fixture
 def session_factory(sqlite_url):
     """Sessions on the seeded SQLite database."""

@@ -49,9 +49,9 @@ from libs.messaging import (
     BROKER_ERRORS,
     ERROR_HEADER,
     ChannelPublisher,
-    TopologyMismatch,
     connection_parameters,
     declare_topology,
+    run_reconnecting,
 )
 from libs.telegram import TelegramClient
 from services.notifier.pacing import Limits, Pacer
@@ -114,27 +114,20 @@ class Dispatcher:
 
     def run(self) -> None:
         """Consume until stop() is called, reconnecting with backoff on connection loss."""
-        delay = 0.5
         try:
-            while not self._stopping.is_set():
-                try:
-                    self._consume()
-                    delay = 0.5
-                except TopologyMismatch as exc:
-                    raise SystemExit(f"{topology.NOTIFIER_QUEUE}: {exc}") from exc
-                except BROKER_ERRORS as exc:
-                    log.warning("broker connection lost (%r); reconnecting in %.1fs", exc, delay)
-                    # Calls under way finish first, so none of their messages can come back
-                    # from the broker and go out a second time alongside them.
-                    with self._futures_lock:
-                        under_way = list(self._futures)
-                    wait(under_way, timeout=self.settings.telegram_timeout + 10)
-                    self._forget_deliveries()
-                    self._stopping.wait(delay)
-                    delay = min(delay * 2, 10.0)
+            run_reconnecting(self._consume, self._stopping, topology.NOTIFIER_QUEUE,
+                             on_lost=self._after_connection_lost)
         finally:
             self._pool.shutdown(wait=True)
         log.info("notifier stopped; %s", self._summary())
+
+    def _after_connection_lost(self) -> None:
+        # Calls under way finish first, so none of their messages can come back from the
+        # broker and go out a second time alongside them.
+        with self._futures_lock:
+            under_way = list(self._futures)
+        wait(under_way, timeout=self.settings.telegram_timeout + 10)
+        self._forget_deliveries()
 
     def _consume(self) -> None:
         connection = pika.BlockingConnection(connection_parameters(self.settings.rabbitmq_url))

@@ -22,7 +22,6 @@ from libs.contracts import encode
 from libs.outbox import command_worker
 from libs.siades import queries
 from libs.siades.bot_models import LetterDraft, OutboxEntry, RegistrationAttempt
-from libs.siades.cli import init_db, seed_demo
 from libs.siades.db import make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.letter_kinds import KINDS
@@ -42,21 +41,9 @@ TABLES = ("tweb_penduduk", "tweb_keluarga", "permohonan_surat", "bot_letter_draf
           "bot_outbox", "bot_inbox", "bot_registration_attempts", "program_peserta")
 
 
-@pytest.fixture(params=["sqlite", "mariadb"])
-def hostile_database_url(request, sqlite_url, engine_for):
-    """The seeded demo village, once on SQLite and once on MariaDB."""
-    if request.param == "sqlite":
-        return sqlite_url
-    url = request.getfixturevalue("empty_mariadb_url")
-    engine = engine_for(url)
-    init_db(engine)
-    seed_demo(engine)
-    return url
-
-
 @pytest.fixture
-def factory(hostile_database_url, engine_for):
-    return make_session_factory(engine_for(hostile_database_url))
+def factory(database_url, engine_for):
+    return make_session_factory(engine_for(database_url))
 
 
 class Worker:

@@ -67,12 +67,14 @@ class Rig:
         calls = requests.get(f"{self.sim}/sim/calls", timeout=5).json()["calls"]
         return [c for c in calls if c["method"] == method]
 
-    def delivered(self, count: int, timeout: float) -> list[dict]:
-        """The first `count` sendMessage calls Telegram took, waiting up to `timeout`."""
+    def delivered(self, count: int, timeout: float, distinct: bool = False) -> list[dict]:
+        """The sendMessage calls Telegram took, once there are `count` (of different chats or
+        texts, if `distinct`), waiting up to `timeout`."""
         deadline = time.monotonic() + timeout
         while True:
             ok = [c for c in self.calls() if c["status"] == 200]
-            if len(ok) >= count or time.monotonic() > deadline:
+            seen = {(c["chat_id"], c["params"]["text"]) for c in ok} if distinct else ok
+            if len(seen) >= count or time.monotonic() > deadline:
                 return ok
             time.sleep(0.1)
 
@@ -156,7 +158,7 @@ def test_a_429_pauses_the_whole_bot_for_retry_after(rig):
               method="sendMessage", times=2)
     for chat in range(1, 11):
         rig.publish(chat, f"untuk {chat}")
-    with rig.notifier():
+    with rig.notifier(notifier_concurrency=1):  # so any call after a 429 was made after it
         calls = rig.delivered(10, timeout=20)
     all_calls = rig.calls()
     refused = [c for c in all_calls if c["status"] == 429]
@@ -260,7 +262,7 @@ def test_a_second_notifier_takes_over_when_the_first_dies(rig, broker, tmp_path)
         rig.delivered(15, timeout=15)
         active.send_signal(signal.SIGKILL)
         active.wait()
-        calls = rig.delivered(60, timeout=30)
+        calls = rig.delivered(60, timeout=30, distinct=True)
         texts = by_chat(calls)
         first_seen = {chat: list(dict.fromkeys(c["params"]["text"] for c in chat_calls))
                       for chat, chat_calls in texts.items()}
