@@ -67,14 +67,7 @@ def database_url(request, sqlite_url):
     """The seeded demo village, once on SQLite and once on MariaDB."""
     if request.param == "sqlite":
         return sqlite_url
-    from libs.siades.cli import init_db, seed_demo
-
-    url = request.getfixturevalue("empty_mariadb_url")
-    engine = make_engine(url)
-    init_db(engine)
-    seed_demo(engine)
-    engine.dispose()
-    return url
+    return request.getfixturevalue("seeded_mariadb_url")
 
 
 @pytest.fixture

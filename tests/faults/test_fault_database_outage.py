@@ -15,7 +15,6 @@ import requests
 from sqlalchemy import select
 
 from libs.siades.bot_models import RegistrationAttempt
-from libs.siades.cli import init_db, seed_demo
 from libs.siades.db import make_engine, make_session_factory
 from tests.support.faults import (
     BotMessages,
@@ -37,15 +36,6 @@ REGISTERED = "Pendaftaran berhasil"
 
 
 @pytest.fixture
-def village_url(empty_mariadb_url):
-    engine = make_engine(empty_mariadb_url)
-    init_db(engine)
-    seed_demo(engine)
-    engine.dispose()
-    return empty_mariadb_url
-
-
-@pytest.fixture
 def proxy(mariadb_server):
     proxy = TcpProxy(str(mariadb_server.socket))
     yield proxy
@@ -53,8 +43,8 @@ def proxy(mariadb_server):
 
 
 @pytest.fixture
-def system(amqp_url, village_url, proxy, tmp_path):
-    database = village_url.split("?")[0].rsplit("/", 1)[1]
+def system(amqp_url, seeded_mariadb_url, proxy, tmp_path):
+    database = seeded_mariadb_url.split("?")[0].rsplit("/", 1)[1]
     proxied = f"mysql+pymysql://root@127.0.0.1:{proxy.port}/{database}?charset=utf8mb4"
     system = without_flood_limits(System(amqp_url, proxied, tmp_path)).start()
     lift_flood_limits(system)
@@ -62,9 +52,9 @@ def system(amqp_url, village_url, proxy, tmp_path):
     system.stop()
 
 
-def test_database_unreachable_for_20_seconds(system, proxy, village_url):
+def test_database_unreachable_for_20_seconds(system, proxy, seeded_mariadb_url):
     registering = AT_CUT + REGISTERING
-    residents = dict(zip(registering, alive_residents(village_url)[:len(registering)],
+    residents = dict(zip(registering, alive_residents(seeded_mariadb_url)[:len(registering)],
                          strict=True))
     during = REGISTERING + GREETING
     chats = AT_CUT + during
@@ -108,7 +98,7 @@ def test_database_unreachable_for_20_seconds(system, proxy, village_url):
                    for name in ("data_service", "letter_service"))
     retries = [int(n) for n in re.findall(r"failed \(database unavailable.*?\); retry (\d+)",
                                           logs)]
-    engine = make_engine(village_url)
+    engine = make_engine(seeded_mariadb_url)
     with make_session_factory(engine)() as session:
         linked = sorted(session.scalars(
             select(RegistrationAttempt.chat_id).where(RegistrationAttempt.success)))

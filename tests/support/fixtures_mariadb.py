@@ -66,3 +66,16 @@ def empty_mariadb_url(mariadb_server: MariaDBServer) -> str:
     name = unique_database_name("empty")
     mariadb_server.create_database(name)
     return mariadb_server.url(name)
+
+
+@pytest.fixture
+def seeded_mariadb_url(empty_mariadb_url: str) -> str:
+    """URL of a fresh database holding the seeded demo village (init-db, seed-demo)."""
+    from libs.siades.cli import init_db, seed_demo
+    from libs.siades.db import make_engine
+
+    engine = make_engine(empty_mariadb_url)
+    init_db(engine)
+    seed_demo(engine)
+    engine.dispose()
+    return empty_mariadb_url
