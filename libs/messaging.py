@@ -120,6 +120,26 @@ def topology_mismatch(exc: ChannelClosedByBroker) -> TopologyMismatch:
     )
 
 
+def consuming_channels(connection, prefetch: int) -> tuple:
+    """On a new connection: a channel to consume on (topology declared, `prefetch` set) and a
+    confirming ChannelPublisher on a second channel beside it."""
+    channel = connection.channel()
+    declare_topology(channel)
+    channel.basic_qos(prefetch_count=prefetch)
+    out_channel = connection.channel()
+    out_channel.confirm_delivery()
+    return channel, ChannelPublisher(out_channel)
+
+
+def close_quietly(connection) -> None:
+    """Close a connection that may already be gone."""
+    if connection.is_open:
+        try:
+            connection.close()
+        except BROKER_ERRORS:
+            pass
+
+
 def run_reconnecting(consume: Callable[[], None], stopping: threading.Event, queue: str,
                      on_lost: Callable[[], None] = lambda: None) -> None:
     """Call consume() until `stopping` is set; after the broker is lost, on_lost(), then again
@@ -164,12 +184,7 @@ class Consumer:
     def _consume(self) -> None:
         connection = pika.BlockingConnection(connection_parameters(self.settings.rabbitmq_url))
         try:
-            channel = connection.channel()
-            declare_topology(channel)
-            channel.basic_qos(prefetch_count=self.settings.prefetch)
-            out_channel = connection.channel()
-            out_channel.confirm_delivery()
-            publisher = ChannelPublisher(out_channel)
+            channel, publisher = consuming_channels(connection, self.settings.prefetch)
 
             def on_message(ch, method, properties, body):
                 self._on_message(ch, method, properties, body, publisher)
@@ -179,11 +194,7 @@ class Consumer:
             while not self._stopping.is_set():
                 connection.process_data_events(time_limit=0.5)
         finally:
-            if connection.is_open:
-                try:
-                    connection.close()
-                except BROKER_ERRORS:
-                    pass
+            close_quietly(connection)
 
     def _on_message(self, channel, method, properties, body, publisher) -> None:
         headers = properties.headers or {}

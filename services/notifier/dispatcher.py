@@ -46,11 +46,11 @@ from libs.contracts import DecodeError, decode_outgoing
 from libs.errors import ServiceError
 from libs.identity import mask_in_text
 from libs.messaging import (
-    BROKER_ERRORS,
     ERROR_HEADER,
     ChannelPublisher,
+    close_quietly,
     connection_parameters,
-    declare_topology,
+    consuming_channels,
     run_reconnecting,
 )
 from libs.telegram import TelegramClient
@@ -134,12 +134,9 @@ class Dispatcher:
         self._generation += 1
         self._connection = connection
         try:
-            channel = connection.channel()
-            declare_topology(channel)
-            channel.basic_qos(prefetch_count=self.settings.notifier_prefetch)
-            out_channel = connection.channel()
-            out_channel.confirm_delivery()
-            self._channel, self._publisher = channel, ChannelPublisher(out_channel)
+            channel, self._publisher = consuming_channels(connection,
+                                                          self.settings.notifier_prefetch)
+            self._channel = channel
             channel.basic_consume(topology.NOTIFIER_QUEUE, self._on_message, auto_ack=False)
             log.info("consuming %s (prefetch %d; %.0f/s, %.0f/s a chat, %.0f/min a group)",
                      topology.NOTIFIER_QUEUE, self.settings.notifier_prefetch,
@@ -156,11 +153,7 @@ class Dispatcher:
             self._finish_calls_under_way(connection)
         finally:
             self._forget_deliveries()
-            if connection.is_open:
-                try:
-                    connection.close()
-                except BROKER_ERRORS:
-                    pass
+            close_quietly(connection)
 
     def _finish_calls_under_way(self, connection) -> None:
         deadline = self._clock() + self.settings.telegram_timeout + 5
