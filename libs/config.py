@@ -25,6 +25,16 @@ def parse_program_aliases(spec: str) -> dict[str, tuple[str, ...]]:
     return aliases
 
 
+def parse_bool(name: str, raw: str) -> bool:
+    """`true`/`false` (also 1/0, yes/no, on/off) as a bool; anything else is an error."""
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, not {raw!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a service needs to know about its surroundings."""
@@ -63,6 +73,11 @@ class Settings:
     notifier_prefetch: int = 1000  # messages held, so that waiting chats don't block others
     telegram_timeout: float = 15.0  # seconds to wait for Telegram's answer to a send
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one JSON object per line
+    metrics_port: int = 0  # workers: serve /metrics and /healthz on this port; 0: not at all
+    # False where the broker's definitions own the topology (deploy/): services then only check
+    # that what they use exists, and their users need no configure permission.
+    rabbitmq_declare: bool = True
 
     @property
     def verify_url_base(self) -> str:
@@ -80,6 +95,8 @@ class Settings:
             raw = env.get(name)
             if raw is None or raw == "":
                 return default
+            if isinstance(default, bool):
+                return parse_bool(name, raw)
             return type(default)(raw)
 
         return cls(
@@ -126,4 +143,7 @@ class Settings:
             notifier_prefetch=get("NOTIFIER_PREFETCH", defaults.notifier_prefetch),
             telegram_timeout=get("TELEGRAM_TIMEOUT", defaults.telegram_timeout),
             log_level=get("LOG_LEVEL", defaults.log_level),
+            log_format=get("LOG_FORMAT", defaults.log_format).lower(),
+            metrics_port=get("METRICS_PORT", defaults.metrics_port),
+            rabbitmq_declare=get("RABBITMQ_DECLARE", defaults.rabbitmq_declare),
         )
