@@ -1,0 +1,1 @@
+"""Alembic's script directory for the SIADES schema; libs/siades/migrate.py runs it."""

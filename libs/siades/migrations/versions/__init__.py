@@ -1,0 +1,1 @@
+"""The revisions of the `bot` and `opensid` branches (see libs/siades/migrate.py)."""
