@@ -1,4 +1,4 @@
-"""Entry point: `python -m libs.siades init-db | seed-demo`."""
+"""Entry point: `python -m libs.siades init-db | schema | seed-demo | create-staff`."""
 
 import sys
 

@@ -1,5 +1,5 @@
-"""`python -m libs.siades init-db | seed-demo | create-staff`: create the tables, fill a demo
-village, add or update a staff console account."""
+"""`python -m libs.siades init-db | schema | seed-demo | create-staff`: create the tables,
+show or write the migrations' SQL, fill a demo village, add or update a staff console account."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 from werkzeug.security import generate_password_hash
 
 from libs.config import Settings
+from libs.siades import migrate
 from libs.siades.bot_models import STAFF_ROLES, Staff
 from libs.siades.db import make_engine, make_session_factory, normalise_url, session_scope
 from libs.siades.demo import NotEmptyError, seed_demo
@@ -27,7 +28,18 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     """Run one command against DATABASE_URL; return the process exit status."""
     parser = argparse.ArgumentParser(prog="python -m libs.siades", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("init-db", help="create missing tables, fill empty lookup tables")
+    commands.add_parser("init-db", help="run the migrations, create missing tables, fill empty "
+                        "lookup tables")
+    schema = commands.add_parser(
+        "schema", help="show the schema's revisions, or with --sql write the SQL of the "
+        "migrations for a DBA to run (init-db runs them itself)")
+    schema.add_argument("--sql", action="store_true",
+                        help="write the SQL that brings an empty schema to TARGET; connects "
+                        "to nothing")
+    schema.add_argument("target", nargs="?", default="heads", metavar="TARGET",
+                        help="heads (default: bot_ and OpenSID's tables, for a database "
+                        "without OpenSID), bot@head (only bot_ tables, beside OpenSID) or "
+                        "FROM:TO for a database at FROM")
     commands.add_parser("seed-demo", help="fill an empty database with a demo village")
     staff = commands.add_parser(
         "create-staff", help="add a staff console account, or update an existing one "
@@ -40,12 +52,17 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     env = os.environ if environ is None else environ
     settings = Settings.from_env(env)
     url = normalise_url(settings.database_url)
+    if args.command == "schema" and args.sql:
+        migrate.write_sql(url, args.target)  # stdout is the SQL alone
+        return 0
     print(f"database: {url.render_as_string(hide_password=True)}")
     engine = make_engine(url)
     try:
         if args.command == "init-db":
             print_report(init_db(engine))
             return 0
+        if args.command == "schema":
+            return print_revisions(engine)
         if args.command == "create-staff":
             return run_create_staff(engine, args, env)
         return run_seed_demo(engine)
@@ -54,13 +71,32 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 
 def print_report(report: InitReport) -> None:
-    """Say which tables init-db created and which lookup tables it filled."""
+    """Say which migrations init-db ran, which tables it created and lookup tables it filled."""
+    if report.migrations.adopted:
+        print(f"adopted a database made before migrations: its bot_ tables are kept and "
+              f"recorded at {migrate.BOT_BASELINE}")
+    for revision in report.migrations.applied:
+        print(f"applied migration {revision}")
     for table in report.created_tables:
         print(f"created table {table}")
     for table, rows in report.filled_lookups.items():
         print(f"filled lookup table {table} ({rows} rows)")
-    if not report.created_tables and not report.filled_lookups:
+    if not (report.created_tables or report.filled_lookups or report.migrations.applied):
         print("nothing to do: every table exists and every lookup table has rows")
+
+
+def print_revisions(engine: Engine) -> int:
+    """Print the revision of each branch, and whether init-db has migrations to run (exit 1)."""
+    with engine.connect() as connection:
+        current = set(migrate.current_revisions(connection))
+    heads = set(migrate.head_revisions())
+    print(f"at revision: {', '.join(sorted(current)) or 'none (before migrations)'}")
+    print(f"newest: {', '.join(sorted(heads))}")
+    if current == heads:
+        print("up to date")
+        return 0
+    print("behind: run `python -m libs.siades init-db`")
+    return 1
 
 
 def run_seed_demo(engine: Engine) -> int:

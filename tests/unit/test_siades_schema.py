@@ -21,6 +21,7 @@ from libs.siades.db import make_engine
 from libs.siades.demo import DEMO_RESIDENTS, FAMILIES, RESIDENTS
 from libs.siades.demo_village import CENSUS_DATE, SEED, generate_village
 from libs.siades.lookups import LOOKUPS
+from libs.siades.migrate import VERSION_TABLE
 from libs.siades.models import Family, Program, Resident
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,7 +53,7 @@ def db_path(tmp_path) -> Path:
 def test_init_db_creates_every_table_and_fills_lookups(db_path, capsys):
     assert run_cli(db_path, "init-db") == 0
     engine = make_engine(f"sqlite:///{db_path}")
-    assert set(inspect(engine).get_table_names()) == ALL_TABLES
+    assert set(inspect(engine).get_table_names()) == ALL_TABLES | {VERSION_TABLE}
     with engine.connect() as conn:
         for table, rows in LOOKUPS.items():
             assert conn.execute(text(f"SELECT id, nama FROM {table} ORDER BY id")).all() == [
