@@ -1,0 +1,61 @@
+"""Snapshots of a database's tables and rows, to show what a command changed and what it left."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Engine, inspect, text
+
+from libs.siades.base import Base
+from libs.siades.migrate import VERSION_TABLE
+
+MODEL_TABLES = set(Base.metadata.tables)
+BOT_TABLES = {name for name in MODEL_TABLES if name.startswith("bot_")}
+OPENSID_TABLES = MODEL_TABLES - BOT_TABLES
+MIGRATED_TABLES = MODEL_TABLES | {VERSION_TABLE}
+
+
+def table_names(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def shapes(engine: Engine, tables: Iterable[str] | None = None) -> dict[str, tuple]:
+    """Each table's columns, primary key, indexes and unique constraints, as reflected."""
+    inspector = inspect(engine)
+    names = sorted(inspector.get_table_names() if tables is None else tables)
+    return {
+        name: (
+            [(c["name"], repr(c["type"]), c["nullable"], c.get("default"))
+             for c in inspector.get_columns(name)],
+            inspector.get_pk_constraint(name)["constrained_columns"],
+            sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                   for i in inspector.get_indexes(name)),
+            sorted((u["name"] or "", tuple(u["column_names"]))
+                   for u in inspector.get_unique_constraints(name)),
+        )
+        for name in names
+    }
+
+
+def rows(engine: Engine, tables: Iterable[str]) -> dict[str, list]:
+    """Every row of the tables, in a stable order."""
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.connect() as conn:
+        return {
+            name: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {quote(name)}"))), key=repr)
+            for name in tables
+        }
+
+
+def row_counts(engine: Engine, tables: Iterable[str]) -> dict[str, int]:
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.connect() as conn:
+        return {
+            name: conn.scalar(text(f"SELECT COUNT(*) FROM {quote(name)}")) for name in tables
+        }
+
+
+def versions(engine: Engine) -> set[str]:
+    """The revisions recorded in our version table."""
+    with engine.connect() as conn:
+        return set(conn.scalars(text(f"SELECT version_num FROM {VERSION_TABLE}")))

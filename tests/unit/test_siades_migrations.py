@@ -1,0 +1,189 @@
+"""Alembic migrations (libs/siades/migrate.py, libs/siades/migrations/) on SQLite."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import insert, text
+
+from libs.siades import migrate
+from libs.siades.base import Base
+from libs.siades.bot_models import AuditEntry, Staff
+from libs.siades.cli import main
+from libs.siades.db import make_engine, make_session_factory, session_scope
+from libs.siades.demo import insert_demo_village
+from libs.siades.letter_kinds import ensure_formats
+from libs.siades.lookups import LOOKUPS
+from libs.siades.models import LOOKUP_MODELS
+from libs.siades.schema import init_db
+from tests.support.schemas import (
+    BOT_TABLES,
+    MIGRATED_TABLES,
+    MODEL_TABLES,
+    OPENSID_TABLES,
+    rows,
+    shapes,
+    table_names,
+    versions,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+HEADS = {"bot_0001", "opensid_0001"}
+# The bot_ tables of the first init-db, before the letters came (3254dd8).
+FIRST_BOT_TABLES = ("bot_inbox", "bot_outbox", "bot_registration_attempts",
+                    "bot_notifications", "bot_chats", "bot_audit")
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'siades.db'}"
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def diff(engine, tables=MODEL_TABLES) -> list:
+    with engine.connect() as conn:
+        return migrate.schema_diff(conn, tables)
+
+
+def make_pre_migrations_database(engine, bot_tables=tuple(BOT_TABLES)) -> None:
+    """What init-db and a few days of service made before migrations: create_all and rows."""
+    tables = [Base.metadata.tables[name] for name in [*OPENSID_TABLES, *bot_tables]]
+    Base.metadata.create_all(engine, tables=tables)
+    with session_scope(make_session_factory(engine)) as session:
+        for model in LOOKUP_MODELS:
+            session.execute(insert(model), [{"id": id_, "name": name}
+                                            for id_, name in LOOKUPS[model.__tablename__]])
+        ensure_formats(session)
+        insert_demo_village(session)
+        session.add(AuditEntry(actor="operator", action="registered", detail="1 chat"))
+        if "bot_staff" in bot_tables:
+            session.add(Staff(username="sari", full_name="Sari", role="operator",
+                              password_hash="x"))
+
+
+def test_upgrade_of_an_empty_database_makes_exactly_the_models(engine):
+    report = migrate.upgrade(engine)
+    assert sorted(report.applied) == sorted(HEADS) and not report.adopted
+    assert table_names(engine) == MIGRATED_TABLES
+    assert diff(engine) == []
+    assert versions(engine) == HEADS
+
+
+def test_upgrade_again_does_nothing(engine):
+    migrate.upgrade(engine)
+    before = shapes(engine)
+    assert migrate.upgrade(engine).applied == []
+    assert shapes(engine) == before
+
+
+def test_downgrading_the_bot_branch_drops_only_bot_tables(db_url, engine):
+    assert main(["seed-demo"], environ={"DATABASE_URL": db_url}) == 0
+    registry = rows(engine, OPENSID_TABLES)
+    with engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "bot@base")
+    assert table_names(engine) == OPENSID_TABLES | {migrate.VERSION_TABLE}
+    assert versions(engine) == {"opensid_0001"}
+    assert rows(engine, OPENSID_TABLES) == registry
+    # And up again: the bot_ tables are back, empty, and nothing else moved.
+    assert migrate.upgrade(engine).applied == ["bot_0001"]
+    assert table_names(engine) == MIGRATED_TABLES and diff(engine) == []
+    assert rows(engine, OPENSID_TABLES) == registry
+
+
+def test_a_database_from_before_migrations_is_adopted_with_its_rows(engine, capsys, db_url):
+    make_pre_migrations_database(engine)
+    before = rows(engine, MODEL_TABLES)
+    assert main(["init-db"], environ={"DATABASE_URL": db_url}) == 0
+    out = capsys.readouterr().out
+    assert "adopted a database made before migrations" in out
+    assert "applied migration opensid_0001" in out and "applied migration bot_0001" not in out
+    assert "created table" not in out
+    assert versions(engine) == HEADS and diff(engine) == []
+    assert table_names(engine) == MIGRATED_TABLES
+    after = rows(engine, MODEL_TABLES)
+    assert after == before
+    assert after["bot_audit"] and after["bot_staff"]
+
+
+def test_an_older_database_gets_the_bot_tables_it_lacked_at_adoption(engine):
+    make_pre_migrations_database(engine, FIRST_BOT_TABLES)
+    before = rows(engine, [*OPENSID_TABLES, *FIRST_BOT_TABLES])
+    report = init_db(engine)
+    assert report.migrations.adopted
+    assert set(report.created_tables) == BOT_TABLES - set(FIRST_BOT_TABLES)
+    assert versions(engine) == HEADS and diff(engine) == []
+    assert rows(engine, [*OPENSID_TABLES, *FIRST_BOT_TABLES]) == before
+
+
+def test_opensid_tables_that_exist_are_left_as_they_are_and_out_of_autogenerate(engine):
+    # A real OpenSID's tweb_penduduk: more columns than we map, none of our indexes.
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE tweb_penduduk (id INTEGER PRIMARY KEY,"
+                          " nama VARCHAR(100) NOT NULL, foto VARCHAR(100))"))
+    before = shapes(engine, ["tweb_penduduk"])
+    report = migrate.upgrade(engine)
+    assert not report.adopted and sorted(report.applied) == sorted(HEADS)
+    assert shapes(engine, ["tweb_penduduk"]) == before
+    assert diff(engine, MODEL_TABLES - {"tweb_penduduk"}) == []
+    with engine.connect() as conn:
+        command.check(migrate.alembic_config(conn))  # autogenerate sees bot_ tables only
+
+
+def test_a_table_dropped_from_a_migrated_database_is_made_again(engine):
+    init_db(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE bot_letter_drafts"))
+        conn.execute(text("DROP TABLE program_peserta"))
+    report = init_db(engine)
+    assert report.migrations.applied == []
+    assert set(report.created_tables) == {"bot_letter_drafts", "program_peserta"}
+    assert diff(engine) == []
+
+
+def test_schema_command_says_whether_migrations_are_pending(db_url, capsys):
+    env = {"DATABASE_URL": db_url}
+    assert main(["schema"], environ=env) == 1
+    assert "none (before migrations)" in capsys.readouterr().out
+    assert main(["init-db"], environ=env) == 0
+    capsys.readouterr()
+    assert main(["schema"], environ=env) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_schema_sql_writes_the_ddl_without_connecting(tmp_path, capsys):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'never.db'}"}
+    assert main(["schema", "--sql"], environ=env) == 0
+    everything = capsys.readouterr().out
+    assert main(["schema", "--sql", "bot@head"], environ=env) == 0
+    bot_only = capsys.readouterr().out
+    assert not (tmp_path / "never.db").exists()
+    for name in MIGRATED_TABLES:
+        assert f"CREATE TABLE {name} (" in everything
+        assert (f"CREATE TABLE {name} (" in bot_only) == name.startswith("bot_")
+    assert "INSERT INTO bot_alembic_version (version_num) VALUES ('bot_0001')" in bot_only
+
+
+def test_the_alembic_command_works_from_any_directory(tmp_path, engine, db_url):
+    # What a developer runs before `revision --autogenerate`: the database at the heads,
+    # then `check`, which fails if the bot_ models differ from the migrations.
+    ini = REPO / "libs" / "siades" / "migrations" / "alembic.ini"
+    alembic = Path(sys.executable).with_name("alembic")
+    env = {**os.environ, "DATABASE_URL": db_url}
+    for args in (["upgrade", "heads"], ["check"], ["current"]):
+        done = subprocess.run([alembic, "-c", ini, *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+    assert "bot_0001 (head)" in done.stdout and "opensid_0001 (head)" in done.stdout
+    assert versions(engine) == HEADS and diff(engine) == []
+
