@@ -36,15 +36,21 @@ def park_two(channel) -> None:
                           f'{{"nik": "{NIK}"}}'.encode(),
                           persistent("cmd-2", {RETRIES_HEADER: 8, ERROR_HEADER: "db down"}),
                           mandatory=True)
-    dead = topology.dead_queue(topology.DATA_QUEUE)
-    deadline = time.monotonic() + 10
-    while count(channel, dead) < 2:  # the broker dead-letters in the background
-        assert time.monotonic() < deadline, "the rejected command never reached the DLQ"
-        time.sleep(0.05)
+    settled(channel, topology.dead_queue(topology.DATA_QUEUE), 2)
 
 
 def count(channel, queue: str) -> int:
     return channel.queue_declare(queue, passive=True).method.message_count
+
+
+def settled(channel, queue: str, expected: int) -> bool:
+    """True once `queue` holds `expected` messages: the broker dead-letters, and takes back what
+    a closed channel held, in the background."""
+    deadline = time.monotonic() + 10
+    while count(channel, queue) != expected:
+        assert time.monotonic() < deadline, f"{queue}: {count(channel, queue)}, not {expected}"
+        time.sleep(0.05)
+    return True
 
 
 def test_list_shows_why_and_leaves_them(channel, capsys):
@@ -62,7 +68,7 @@ def test_list_shows_why_and_leaves_them(channel, capsys):
     assert entries["cmd-1"]["from"] == "siades.commands data.biodata"
     assert entries["cmd-2"]["last_error"] == "db down" and entries["cmd-2"]["retries"] == 8
     assert NIK not in entries["cmd-2"]["body"]  # masked
-    assert count(channel, dead) == 2  # still there
+    assert settled(channel, dead, 2)  # still there
 
 
 def test_requeue_one_by_id_then_the_rest(channel, capsys):
@@ -71,7 +77,7 @@ def test_requeue_one_by_id_then_the_rest(channel, capsys):
 
     assert dead_letters.main(["requeue", topology.DATA_QUEUE, "--id", "cmd-2"]) == 0
     assert "1 message(s) moved" in capsys.readouterr().out
-    assert count(channel, dead) == 1
+    assert settled(channel, dead, 1)
     method, properties, body = channel.basic_get(topology.DATA_QUEUE, auto_ack=True)
     assert properties.message_id == "cmd-2"
     assert RETRIES_HEADER not in properties.headers  # starts afresh
