@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, Integer, LargeBinary, SmallInteger, String, Text
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.siades.base import MYSQL_TABLE_ARGS, Base
@@ -109,7 +110,10 @@ class LetterDocument(Base):
     letter_log_id: Mapped[int] = mapped_column(Integer)  # log_surat.id
     number: Mapped[str] = mapped_column(String(100))  # as printed, e.g. S-14/007/3517092006/XI/2026
     file_name: Mapped[str] = mapped_column(String(150))
-    pdf: Mapped[bytes] = mapped_column(LargeBinary(2**24))  # MEDIUMBLOB on MariaDB
+    # A length of 2**24 is one byte past MEDIUMBLOB, so MariaDB has always made this LONGBLOB;
+    # saying so keeps the models and the migrations' reflected schema equal.
+    pdf: Mapped[bytes] = mapped_column(
+        LargeBinary(2**24).with_variant(mysql.LONGBLOB(), "mysql", "mariadb"))
     token: Mapped[str] = mapped_column(Text)  # the signed verification token in the QR code
     issued_by: Mapped[int] = mapped_column(Integer)  # bot_staff.id
     issued_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)

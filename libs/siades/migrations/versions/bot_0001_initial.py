@@ -29,6 +29,8 @@ TABLES = (
 )
 # Times keep microseconds on MariaDB too (DATETIME(6)), so ordering by them is exact.
 TIME = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+# What create_all made of LargeBinary(2**24) on MariaDB: one byte past MEDIUMBLOB, so LONGBLOB.
+PDF = sa.LargeBinary(2**24).with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
 
 
 def pk(table: str, *columns: str) -> sa.PrimaryKeyConstraint:
@@ -67,7 +69,7 @@ def upgrade() -> None:
         sa.Column("letter_log_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.String(100), nullable=False),
         sa.Column("file_name", sa.String(150), nullable=False),
-        sa.Column("pdf", sa.LargeBinary(length=2**24), nullable=False),  # MEDIUMBLOB on MariaDB
+        sa.Column("pdf", PDF, nullable=False),
         sa.Column("token", sa.Text(), nullable=False),
         sa.Column("issued_by", sa.Integer(), nullable=False),
         sa.Column("issued_at", TIME, nullable=False),
