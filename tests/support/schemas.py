@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, insert, inspect, text
 
 from libs.siades.base import Base
+from libs.siades.bot_models import AuditEntry, Staff
+from libs.siades.db import make_session_factory, session_scope
+from libs.siades.demo import insert_demo_village
+from libs.siades.letter_kinds import ensure_formats
+from libs.siades.lookups import LOOKUPS
 from libs.siades.migrate import VERSION_TABLE
+from libs.siades.models import LOOKUP_MODELS
 
 MODEL_TABLES = set(Base.metadata.tables)
 BOT_TABLES = {name for name in MODEL_TABLES if name.startswith("bot_")}
@@ -59,3 +65,24 @@ def versions(engine: Engine) -> set[str]:
     """The revisions recorded in our version table."""
     with engine.connect() as conn:
         return set(conn.scalars(text(f"SELECT version_num FROM {VERSION_TABLE}")))
+
+
+def make_pre_migrations_database(engine: Engine, bot_tables: Iterable[str] | None = None, *,
+                                 standalone: bool = True) -> None:
+    """What init-db and some service made before migrations (create_all, lookups, rows); beside
+    OpenSID (standalone=False) only the bot_ tables, their rows and the letter formats."""
+    bot_tables = sorted(BOT_TABLES if bot_tables is None else bot_tables)
+    names = [*(sorted(OPENSID_TABLES) if standalone else ()), *bot_tables]
+    Base.metadata.create_all(engine, tables=[Base.metadata.tables[name] for name in names])
+    with session_scope(make_session_factory(engine)) as session:
+        if standalone:
+            for model in LOOKUP_MODELS:
+                session.execute(insert(model), [{"id": id_, "name": name}
+                                                for id_, name in LOOKUPS[model.__tablename__]])
+        ensure_formats(session)
+        if standalone:
+            insert_demo_village(session)
+        session.add(AuditEntry(actor="operator", action="registered", detail="1 chat"))
+        if "bot_staff" in bot_tables:
+            session.add(Staff(username="sari", full_name="Sari", role="operator",
+                              password_hash="x"))

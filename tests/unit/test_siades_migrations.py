@@ -9,23 +9,18 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import insert, text
+from sqlalchemy import text
 
 from libs.siades import migrate
-from libs.siades.base import Base
-from libs.siades.bot_models import AuditEntry, Staff
 from libs.siades.cli import main
-from libs.siades.db import make_engine, make_session_factory, session_scope
-from libs.siades.demo import insert_demo_village
-from libs.siades.letter_kinds import ensure_formats
-from libs.siades.lookups import LOOKUPS
-from libs.siades.models import LOOKUP_MODELS
+from libs.siades.db import make_engine
 from libs.siades.schema import init_db
 from tests.support.schemas import (
     BOT_TABLES,
     MIGRATED_TABLES,
     MODEL_TABLES,
     OPENSID_TABLES,
+    make_pre_migrations_database,
     rows,
     shapes,
     table_names,
@@ -54,23 +49,6 @@ def engine(db_url):
 def diff(engine, tables=MODEL_TABLES) -> list:
     with engine.connect() as conn:
         return migrate.schema_diff(conn, tables)
-
-
-def make_pre_migrations_database(engine, bot_tables=tuple(BOT_TABLES)) -> None:
-    """What init-db and a few days of service made before migrations: create_all and rows."""
-    tables = [Base.metadata.tables[name] for name in [*OPENSID_TABLES, *bot_tables]]
-    Base.metadata.create_all(engine, tables=tables)
-    with session_scope(make_session_factory(engine)) as session:
-        for model in LOOKUP_MODELS:
-            session.execute(insert(model), [{"id": id_, "name": name}
-                                            for id_, name in LOOKUPS[model.__tablename__]])
-        ensure_formats(session)
-        insert_demo_village(session)
-        session.add(AuditEntry(actor="operator", action="registered", detail="1 chat"))
-        if "bot_staff" in bot_tables:
-            session.add(Staff(username="sari", full_name="Sari", role="operator",
-                              password_hash="x"))
-
 
 def test_upgrade_of_an_empty_database_makes_exactly_the_models(engine):
     report = migrate.upgrade(engine)
