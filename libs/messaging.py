@@ -102,13 +102,19 @@ class ChannelPublisher:
 Handler = Callable[[bytes, pika.BasicProperties, ChannelPublisher], None]
 
 
-def declare_topology(channel) -> None:
-    """Declare libs/topology.py on a blocking channel; TopologyMismatch if the broker differs."""
+def declare_topology(channel, declare: bool = True) -> None:
+    """Declare libs/topology.py on a blocking channel (declare=False: only check that it is
+    there); TopologyMismatch if the broker differs or lacks part of it."""
     try:
-        topology.declare(channel)
+        if declare:
+            topology.declare(channel)
+        else:
+            topology.check(channel)
     except ChannelClosedByBroker as exc:
         if exc.reply_code == 406:
             raise topology_mismatch(exc) from exc
+        if exc.reply_code == 404 and not declare:
+            raise topology_missing(exc) from exc
         raise
 
 
@@ -120,11 +126,20 @@ def topology_mismatch(exc: ChannelClosedByBroker) -> TopologyMismatch:
     )
 
 
-def consuming_channels(connection, prefetch: int) -> tuple:
-    """On a new connection: a channel to consume on (topology declared, `prefetch` set) and a
-    confirming ChannelPublisher on a second channel beside it."""
+def topology_missing(exc: ChannelClosedByBroker) -> TopologyMismatch:
+    """The error for a 404 the broker gave when we checked that our topology is there."""
+    return TopologyMismatch(
+        f"the broker lacks part of libs/topology.py ({exc.reply_text}); import "
+        "deploy/rabbitmq/definitions.json (python -m tools.deploy_config writes it), "
+        "or let the services declare it with RABBITMQ_DECLARE=true"
+    )
+
+
+def consuming_channels(connection, prefetch: int, declare: bool = True) -> tuple:
+    """On a new connection: a channel to consume on (topology declared or checked, `prefetch`
+    set) and a confirming ChannelPublisher on a second channel beside it."""
     channel = connection.channel()
-    declare_topology(channel)
+    declare_topology(channel, declare)
     channel.basic_qos(prefetch_count=prefetch)
     out_channel = connection.channel()
     out_channel.confirm_delivery()
@@ -184,7 +199,8 @@ class Consumer:
     def _consume(self) -> None:
         connection = pika.BlockingConnection(connection_parameters(self.settings.rabbitmq_url))
         try:
-            channel, publisher = consuming_channels(connection, self.settings.prefetch)
+            channel, publisher = consuming_channels(connection, self.settings.prefetch,
+                                                    self.settings.rabbitmq_declare)
 
             def on_message(ch, method, properties, body):
                 self._on_message(ch, method, properties, body, publisher)

@@ -20,7 +20,12 @@ from pika.exceptions import ChannelClosedByBroker, ChannelClosedByClient, Connec
 from libs import topology
 from libs.config import Settings
 from libs.errors import PermanentError, ServiceError, TransientError
-from libs.messaging import connection_parameters, persistent, topology_mismatch
+from libs.messaging import (
+    connection_parameters,
+    persistent,
+    topology_mismatch,
+    topology_missing,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +47,11 @@ class Publisher:
     topology is part of making it. A publish the lost link never sent is retried once.
     """
 
-    def __init__(self, settings: Settings, *, declare: bool = True,
+    def __init__(self, settings: Settings, *, declare: bool | None = None,
                  confirm_timeout: float = 10.0):
         self._settings = settings
-        self._declare = declare
+        # None: as RABBITMQ_DECLARE says (False: only check that the topology is there).
+        self._declare = settings.rabbitmq_declare if declare is None else declare
         self._confirm_timeout = confirm_timeout
         self._lock = threading.Lock()
         self._link: _Link | None = None
@@ -202,6 +208,8 @@ class _Link:
         channel.add_on_return_callback(self._on_return)
         if self._declare:
             topology.declare(channel)  # no-wait: a mismatch closes the channel before Select-Ok
+        else:
+            topology.check(channel)  # likewise: a 404 closes it before Select-Ok
         channel.confirm_delivery(self._on_confirm, callback=lambda _frame: self._ready.set())
 
     def _flush(self) -> None:
@@ -250,6 +258,9 @@ class _Link:
         if (not self._ready.is_set() and isinstance(reason, ChannelClosedByBroker)
                 and reason.reply_code == 406):
             self._error = topology_mismatch(reason)
+        elif (not self._ready.is_set() and isinstance(reason, ChannelClosedByBroker)
+                and reason.reply_code == 404 and not self._declare):
+            self._error = topology_missing(reason)
         self._close_connection()
 
     def _close_connection(self) -> None:

@@ -14,7 +14,10 @@
 ```
 
 Names are derived here (`retry_queue`, `dead_queue`) and nowhere else typed twice.
-`declare(channel)` is idempotent: every service calls it on connect.
+`declare(channel)` is idempotent: every service calls it on connect, unless the broker's
+definitions own the topology (RABBITMQ_DECLARE=false, `tools/deploy_config.py` writes them from
+this module): then `check(channel)` only looks that it is there. `ROLES` says which user may
+consume and publish what.
 """
 
 from __future__ import annotations
@@ -70,43 +73,102 @@ def command_routing_key(service: str, action: str) -> str:
     return f"{service}.{action}"
 
 
+EXCHANGES = (
+    (COMMANDS_EXCHANGE, "topic"),
+    (OUTBOX_EXCHANGE, "topic"),
+    (RETRY_EXCHANGE, "direct"),
+    (DEAD_EXCHANGE, "direct"),
+)
+
+
+def work_arguments(wq: WorkQueue) -> dict:
+    """Arguments of a work queue (quorum, delivery limit, dead-lettered to `Q.dead`)."""
+    arguments = {
+        "x-queue-type": "quorum",
+        "x-delivery-limit": DELIVERY_LIMIT,
+        "x-dead-letter-exchange": DEAD_EXCHANGE,
+        "x-dead-letter-routing-key": wq.name,
+        # Quorum queues dead-letter at-most-once unless told otherwise.
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+    }
+    if wq.single_active_consumer:
+        arguments["x-single-active-consumer"] = True
+    return arguments
+
+
+def retry_arguments(wq: WorkQueue) -> dict:
+    """Arguments of `Q.retry`: what expires there is dead-lettered back into `Q`."""
+    return {
+        # No queue TTL: each message carries its own delay (`expiration`).
+        "x-queue-type": "quorum",
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": wq.name,
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+    }
+
+
+def queues() -> list[tuple[str, dict]]:
+    """Every queue with its arguments, in declaration order."""
+    found = []
+    for wq in WORK_QUEUES:
+        found.append((wq.name, work_arguments(wq)))
+        found.append((retry_queue(wq.name), retry_arguments(wq)))
+        found.append((dead_queue(wq.name), {"x-queue-type": "quorum"}))
+    return found
+
+
+def bindings() -> list[tuple[str, str, str]]:
+    """Every binding as (queue, exchange, routing key)."""
+    found = []
+    for wq in WORK_QUEUES:
+        found.append((wq.name, wq.exchange, wq.binding))
+        found.append((retry_queue(wq.name), RETRY_EXCHANGE, wq.name))
+        found.append((dead_queue(wq.name), DEAD_EXCHANGE, wq.name))
+    return found
+
+
 def declare(channel) -> None:
     """Declare the whole topology on `channel`; safe to call any number of times."""
-    for exchange in (COMMANDS_EXCHANGE, OUTBOX_EXCHANGE):
-        channel.exchange_declare(exchange, exchange_type="topic", durable=True)
-    for exchange in (RETRY_EXCHANGE, DEAD_EXCHANGE):
-        channel.exchange_declare(exchange, exchange_type="direct", durable=True)
+    for name, kind in EXCHANGES:
+        channel.exchange_declare(name, exchange_type=kind, durable=True)
+    for name, arguments in queues():
+        channel.queue_declare(name, durable=True, arguments=arguments)
+    for queue, exchange, routing_key in bindings():
+        channel.queue_bind(queue, exchange, routing_key=routing_key)
 
-    for wq in WORK_QUEUES:
-        arguments = {
-            "x-queue-type": "quorum",
-            "x-delivery-limit": DELIVERY_LIMIT,
-            "x-dead-letter-exchange": DEAD_EXCHANGE,
-            "x-dead-letter-routing-key": wq.name,
-            # Quorum queues dead-letter at-most-once unless told otherwise.
-            "x-dead-letter-strategy": "at-least-once",
-            "x-overflow": "reject-publish",
-        }
-        if wq.single_active_consumer:
-            arguments["x-single-active-consumer"] = True
-        channel.queue_declare(wq.name, durable=True, arguments=arguments)
-        channel.queue_bind(wq.name, wq.exchange, routing_key=wq.binding)
 
-        channel.queue_declare(
-            retry_queue(wq.name),
-            durable=True,
-            arguments={
-                # No queue TTL: each message carries its own delay (`expiration`).
-                "x-queue-type": "quorum",
-                "x-dead-letter-exchange": "",
-                "x-dead-letter-routing-key": wq.name,
-                "x-dead-letter-strategy": "at-least-once",
-                "x-overflow": "reject-publish",
-            },
-        )
-        channel.queue_bind(retry_queue(wq.name), RETRY_EXCHANGE, routing_key=wq.name)
+def check(channel) -> None:
+    """Check passively that every exchange and queue exists (the broker's definitions own
+    them); the channel closes with 404 naming the first one missing.
 
-        channel.queue_declare(
-            dead_queue(wq.name), durable=True, arguments={"x-queue-type": "quorum"}
-        )
-        channel.queue_bind(dead_queue(wq.name), DEAD_EXCHANGE, routing_key=wq.name)
+    Every service checks all of them: each one's messages pass through the others' queues.
+    A passive declare needs no permission at all in RabbitMQ 3.10 (tested), only the vhost.
+    """
+    for name, _kind in EXCHANGES:
+        channel.exchange_declare(name, passive=True)
+    for name, _arguments in queues():
+        channel.queue_declare(name, passive=True)
+
+
+@dataclass(frozen=True)
+class Role:
+    """A broker user of the deployment: the queues it consumes, the exchanges it publishes to."""
+
+    user: str
+    consumes: tuple[str, ...] = ()
+    publishes: tuple[str, ...] = ()
+
+
+ROLES = (
+    Role("gateway", publishes=(COMMANDS_EXCHANGE,)),
+    # Replies go to the outbox, retries to siades.retry; a reject dead-letters through the
+    # queue's own DLX, which needs no permission of the user.
+    Role("data_service", consumes=(DATA_QUEUE,), publishes=(OUTBOX_EXCHANGE, RETRY_EXCHANGE)),
+    # The worker and its status watcher (the staff console never touches the broker).
+    Role("letter_service", consumes=(LETTER_QUEUE,),
+         publishes=(OUTBOX_EXCHANGE, RETRY_EXCHANGE)),
+    # Retries happen in the notifier's memory; it parks with a reason through siades.dead.
+    Role("notifier", consumes=(NOTIFIER_QUEUE,), publishes=(DEAD_EXCHANGE,)),
+)

@@ -135,7 +135,8 @@ class Dispatcher:
         self._connection = connection
         try:
             channel, self._publisher = consuming_channels(connection,
-                                                          self.settings.notifier_prefetch)
+                                                          self.settings.notifier_prefetch,
+                                                          self.settings.rabbitmq_declare)
             self._channel = channel
             channel.basic_consume(topology.NOTIFIER_QUEUE, self._on_message, auto_ack=False)
             log.info("consuming %s (prefetch %d; %.0f/s, %.0f/s a chat, %.0f/min a group)",
