@@ -14,6 +14,7 @@ from libs.siades.bot_models import BOT_MODELS
 from libs.siades.cli import main
 from libs.siades.db import make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
+from libs.siades.migrate import VERSION_TABLE
 from libs.siades.models import Resident
 from tests.support.fixtures_mariadb import load_opensid_database
 
@@ -63,7 +64,7 @@ def test_init_db_adds_only_the_bot_tables_and_leaves_rows_alone(opensid_db_url, 
     again = capsys.readouterr().out
 
     tables_after = set(inspect(engine).get_table_names())
-    assert tables_after - tables_before == BOT_TABLES
+    assert tables_after - tables_before == BOT_TABLES | {VERSION_TABLE}
     assert set(Base.metadata.tables) <= tables_after
     assert {line.split()[-1] for line in out.splitlines() if "created table" in line} == BOT_TABLES
     assert "filled" not in out
@@ -164,7 +165,7 @@ def test_link_chat_on_mariadb(session, ahlul):
 def test_init_db_and_seed_demo_on_an_empty_mariadb(empty_mariadb_url, engine_for):
     assert main(["seed-demo"], environ={"DATABASE_URL": empty_mariadb_url}) == 0
     engine = engine_for(empty_mariadb_url)
-    assert set(inspect(engine).get_table_names()) == set(Base.metadata.tables)
+    assert set(inspect(engine).get_table_names()) == set(Base.metadata.tables) | {VERSION_TABLE}
     uniques = {tuple(u["column_names"]) for u in inspect(engine).get_unique_constraints(
         "tweb_penduduk"
     )}
