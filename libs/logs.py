@@ -1,24 +1,46 @@
-"""Logging set up the same way in every service: one line per event, NIK, No KK and the bot
-token masked, in the message and in tracebacks alike."""
+"""Logging set up the same way in every service: one line per event, as text or as one JSON
+object, with the correlation id of the update being handled; NIK, No KK and the bot token
+masked, in the message and in tracebacks alike."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
 
 from libs.identity import mask_in_text
 
 _TOKEN_IN_URL = re.compile(r"/bot\d+:[A-Za-z0-9_-]+")
+# A bot token anywhere, by its shape: the bot's id, a colon, 35 characters.
+_TOKEN = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}")
+CORRELATION_HEADER = "x-correlation-id"
+
+correlation_id: ContextVar[str] = ContextVar("correlation_id", default="")
+
+
+@contextmanager
+def correlated(value: str | None) -> Iterator[None]:
+    """Every log line of this thread or task carries `value` until the block ends."""
+    token = correlation_id.set(value or "")
+    try:
+        yield
+    finally:
+        correlation_id.reset(token)
 
 
 def scrub(text: str) -> str:
-    """Text safe for a log: identity numbers masked, bot tokens removed from URLs."""
-    return _TOKEN_IN_URL.sub("/bot<token>", mask_in_text(text))
+    """Text safe for a log: identity numbers masked, bot tokens removed."""
+    return _TOKEN.sub("<token>", _TOKEN_IN_URL.sub("/bot<token>", mask_in_text(text)))
 
 
 class MaskingFilter(logging.Filter):
-    """Scrubs every record's message and traceback before any handler formats it."""
+    """Scrubs every record's message and traceback before any handler formats it, and notes
+    the correlation id in hand."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -31,15 +53,52 @@ class MaskingFilter(logging.Filter):
             record.exc_text = scrub(record.exc_text)
         if record.stack_info:
             record.stack_info = scrub(record.stack_info)
+        record.correlation_id = correlation_id.get()
+        record.correlation = f" [{record.correlation_id}]" if record.correlation_id else ""
         return True
 
 
-def setup_logging(service: str, level: str = "INFO") -> None:
-    """Log to stderr as `time level service logger: message`, scrubbed."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (ISO-8601, UTC), level, service, logger, message,
+    correlation_id when known, exception when there is one."""
+
+    def __init__(self, service: str):
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "time": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname,
+            "service": self.service,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if getattr(record, "correlation_id", ""):
+            line["correlation_id"] = record.correlation_id
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        return json.dumps(line, ensure_ascii=False)
+
+
+def formatter(service: str, fmt: str) -> logging.Formatter:
+    """The formatter for LOG_FORMAT `fmt`: "json", or text."""
+    if fmt == "json":
+        return JsonFormatter(service)
+    if fmt != "text":
+        raise SystemExit(f"LOG_FORMAT must be text or json, not {fmt!r}")
+    return logging.Formatter(
+        f"%(asctime)s %(levelname)s {service} %(name)s%(correlation)s: %(message)s")
+
+
+def setup_logging(service: str, level: str = "INFO", fmt: str = "text") -> None:
+    """Log to stderr, one line per event (`time level service logger [id]: message`, or one
+    JSON object), scrubbed."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        logging.Formatter(f"%(asctime)s %(levelname)s {service} %(name)s: %(message)s")
-    )
+    handler.setFormatter(formatter(service, fmt))
     handler.addFilter(MaskingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
