@@ -55,8 +55,7 @@ class MigrationReport:
 
 def alembic_config(connection: Connection | None = None, *, url: str | URL | None = None,
                    stdout: TextIO | None = None) -> Config:
-    """An Alembic Config on our migrations, for a connection, a URL (offline SQL) or neither
-    (then env.py reads DATABASE_URL)."""
+    """An Alembic Config on our migrations, for a connection, a URL (offline) or DATABASE_URL."""
     config = Config(stdout=stdout or sys.stdout)
     config.set_main_option("script_location", str(SCRIPT_LOCATION))
     config.set_main_option("path_separator", "os")

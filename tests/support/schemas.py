@@ -22,6 +22,7 @@ MIGRATED_TABLES = MODEL_TABLES | {VERSION_TABLE}
 
 
 def table_names(engine: Engine) -> set[str]:
+    """The names of the database's tables."""
     return set(inspect(engine).get_table_names())
 
 
@@ -54,6 +55,7 @@ def rows(engine: Engine, tables: Iterable[str]) -> dict[str, list]:
 
 
 def row_counts(engine: Engine, tables: Iterable[str]) -> dict[str, int]:
+    """How many rows each table has."""
     quote = engine.dialect.identifier_preparer.quote
     with engine.connect() as conn:
         return {
@@ -69,8 +71,8 @@ def versions(engine: Engine) -> set[str]:
 
 def make_pre_migrations_database(engine: Engine, bot_tables: Iterable[str] | None = None, *,
                                  standalone: bool = True) -> None:
-    """What init-db and some service made before migrations (create_all, lookups, rows); beside
-    OpenSID (standalone=False) only the bot_ tables, their rows and the letter formats."""
+    """What init-db and some service made before migrations: create_all, lookups, rows."""
+    # Beside OpenSID (standalone=False): only the bot_ tables, their rows, the letter formats.
     bot_tables = sorted(BOT_TABLES if bot_tables is None else bot_tables)
     names = [*(sorted(OPENSID_TABLES) if standalone else ()), *bot_tables]
     Base.metadata.create_all(engine, tables=[Base.metadata.tables[name] for name in names])

@@ -24,8 +24,7 @@ def absent(names: Collection[str]) -> set[str]:
 
 
 def table_creator(wanted: Collection[str]) -> Callable[..., None]:
-    """create(name, *columns_and_constraints, indexes={name: columns}), skipping the tables
-    not in `wanted`."""
+    """A create(name, *columns, indexes={index: columns}) that skips tables not in `wanted`."""
 
     def create(name: str, *elements, indexes: Mapping[str, Sequence[str]] | None = None) -> None:
         if name not in wanted:

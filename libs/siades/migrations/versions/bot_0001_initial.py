@@ -34,6 +34,7 @@ PDF = sa.LargeBinary(2**24).with_variant(mysql.LONGBLOB(), "mysql", "mariadb")
 
 
 def pk(table: str, *columns: str) -> sa.PrimaryKeyConstraint:
+    """The table's primary key, named as create_all named it."""
     return sa.PrimaryKeyConstraint(*columns, name=op.f(f"pk_{table}"))
 
 

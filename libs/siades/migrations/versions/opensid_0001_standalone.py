@@ -50,6 +50,7 @@ TABLES = (
 
 
 def column(name: str, type_, nullable: bool = True, **kw) -> sa.Column:
+    """A column, nullable unless said otherwise (as OpenSID's mostly are)."""
     return sa.Column(name, type_, nullable=nullable, **kw)
 
 
