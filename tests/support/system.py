@@ -61,15 +61,19 @@ class System:
         self.processes: dict[str, subprocess.Popen] = {}
         self.commands: dict[str, list[str]] = {}
         self.services = dict(SERVICES)  # what start() runs; a test may swap in a variant
+        self.process_env: dict[str, dict[str, str]] = {}  # per process, over self.env
         self.sim_args: list[str] = []  # extra options for the simulator
         self.seen: dict[int, int] = {}
 
-    def start_process(self, name: str, args: list[str] | None = None) -> subprocess.Popen:
-        """Start one named process with the system's environment."""
+    def start_process(self, name: str, args: list[str] | None = None,
+                      env: dict[str, str] | None = None) -> subprocess.Popen:
+        """Start one named process with the system's environment, updated by `env` (by
+        default its entry in process_env)."""
         args = args or self.commands.get(name) or self.services[name]
+        env = dict(self.env, **(self.process_env.get(name, {}) if env is None else env))
         with open(self.log_dir / f"{name}.log", "ab") as log:
             process = subprocess.Popen(
-                [sys.executable, *args], cwd=ROOT, env=self.env,
+                [sys.executable, *args], cwd=ROOT, env=env,
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
         self.processes[name] = process
