@@ -19,6 +19,7 @@ from tests.deploy.compose_model import (
     COMPOSE,
     COMPOSE_FILES,
     DEPLOY,
+    ENV_EXAMPLE,
     OFFICE,
     ONLINE,
     ROOT,
@@ -36,7 +37,6 @@ from tests.deploy.compose_model import (
     references,
     strings,
 )
-from tests.deploy.compose_model import ENV_EXAMPLE as ENV_EXAMPLE_PATH
 from tests.support.system import CONSOLE, SERVICES
 
 CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
@@ -63,7 +63,7 @@ def base() -> dict:
 
 @pytest.fixture(scope="module")
 def env_example() -> dict[str, str]:
-    return read_env_file(ENV_EXAMPLE_PATH)
+    return read_env_file(ENV_EXAMPLE)
 
 
 @pytest.fixture(scope="module")
