@@ -1,7 +1,8 @@
 """Connecting, publishing on a consumer's channel, and the one consumer loop with the whole ack
 policy. (The gateway's and the watcher's publisher is libs/publishing.py.)
 
-Ack policy (`Consumer._on_message`), in one place:
+Ack policy (`Consumer._settle`), in one place; each outcome is counted (libs/metrics.py) and
+logged under the message's correlation id:
     handler returns            -> ack
     DecodeError/PermanentError -> reject without requeue: the queue dead-letters it to `<q>.dead`
     TransientError, or a bug   -> copy to `siades.retry` (back in `<q>` after a delay that
@@ -28,10 +29,11 @@ from pika.exceptions import (
     UnroutableError,
 )
 
-from libs import topology
+from libs import metrics, topology
 from libs.config import Settings
 from libs.errors import PermanentError, ServiceError, TransientError
 from libs.identity import mask_in_text
+from libs.logs import CORRELATION_HEADER, correlated
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +182,7 @@ class Consumer:
         self.settings = settings
         self.queue = queue
         self.handler = handler
+        self.consuming = False  # for /healthz
         self._stopping = threading.Event()
 
     def stop(self, *_args) -> None:
@@ -207,12 +210,27 @@ class Consumer:
 
             channel.basic_consume(self.queue, on_message, auto_ack=False)
             log.info("consuming %s (prefetch %d)", self.queue, self.settings.prefetch)
+            self.consuming = True
             while not self._stopping.is_set():
                 connection.process_data_events(time_limit=0.5)
         finally:
+            self.consuming = False
             close_quietly(connection)
 
+    def health(self) -> tuple[bool, str]:
+        """For /healthz: whether this consumer is connected to the broker and consuming."""
+        if self.consuming:
+            return True, f"consuming {self.queue}"
+        return False, f"not consuming {self.queue}: no broker connection"
+
     def _on_message(self, channel, method, properties, body, publisher) -> None:
+        correlation = (properties.headers or {}).get(CORRELATION_HEADER)
+        with correlated(correlation if isinstance(correlation, str) else properties.message_id), \
+                metrics.handling(self.queue) as handled:
+            outcome = self._settle(channel, method, properties, body, publisher)
+            handled.outcome = (handled.outcome or outcome) if outcome == "ok" else outcome
+
+    def _settle(self, channel, method, properties, body, publisher) -> str:
         headers = properties.headers or {}
         message_id = properties.message_id or "?"
         try:
@@ -220,15 +238,17 @@ class Consumer:
         except PermanentError as exc:
             log.error("message %s rejected to %s: %s", message_id, self.queue + ".dead", exc)
             channel.basic_reject(method.delivery_tag, requeue=False)
-            return
+            return "rejected"
         except BROKER_ERRORS:
             raise  # the connection is gone: the broker redelivers what was not acked
         except Exception as exc:  # noqa: BLE001 - transient or a bug: retry, then park
-            self._retry_or_park(channel, method, properties, body, headers, publisher, exc)
-            return
+            return self._retry_or_park(channel, method, properties, body, headers, publisher,
+                                       exc)
         channel.basic_ack(method.delivery_tag)
+        return "ok"
 
-    def _retry_or_park(self, channel, method, properties, body, headers, publisher, exc):
+    def _retry_or_park(self, channel, method, properties, body, headers, publisher,
+                       exc) -> str:
         retries = int(headers.get(RETRIES_HEADER, 0))
         message_id = properties.message_id or "?"
         if not isinstance(exc, TransientError):
@@ -236,7 +256,7 @@ class Consumer:
         if retries >= self.settings.max_retries:
             log.error("message %s failed %d times, parked: %s", message_id, retries + 1, exc)
             channel.basic_reject(method.delivery_tag, requeue=False)
-            return
+            return "parked"
         delay = retry_delay_ms(self.settings.retry_delay_ms, retries)
         log.warning("message %s failed (%s); retry %d in %d ms", message_id, exc, retries + 1,
                     delay)
@@ -249,5 +269,6 @@ class Consumer:
             log.error("message %s parked: cannot schedule its retry (%s)", message_id,
                       publish_error)
             channel.basic_reject(method.delivery_tag, requeue=False)
-            return
+            return "parked"
         channel.basic_ack(method.delivery_tag)
+        return "retried"

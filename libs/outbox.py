@@ -12,6 +12,7 @@ loser only does step 2. The notifier drops a reply whose id it already sent.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -20,11 +21,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from libs import topology
+from libs import metrics, topology
 from libs.config import Settings
 from libs.contracts import Command, Outgoing, decode_command, encode
 from libs.errors import TransientError
-from libs.logs import setup_logging
+from libs.logs import CORRELATION_HEADER, setup_logging
 from libs.messaging import Consumer
 from libs.siades.bot_models import InboxEntry, OutboxEntry
 from libs.siades.coltypes import utcnow
@@ -53,6 +54,7 @@ def process_once(factory: sessionmaker, service: str, command: Command, work) ->
             if session.get(InboxEntry, command.message_id) is not None:
                 log.info("command %s already handled; resending what is unsent",
                          command.message_id)
+                metrics.note(outcome="duplicate")
                 return _unpublished(session, command.message_id)
             replies = work(session)
             session.add(InboxEntry(message_id=command.message_id, service=service,
@@ -67,6 +69,7 @@ def process_once(factory: sessionmaker, service: str, command: Command, work) ->
         return entries  # the usual case: one transaction, no second look
     except IntegrityError:
         log.info("command %s handled concurrently by another worker", command.message_id)
+        metrics.note(outcome="duplicate")
     with factory() as session:
         return _unpublished(session, command.message_id)
 
@@ -83,11 +86,20 @@ def _unpublished(session: Session, source_message_id: str) -> list[OutboxEntry]:
 def publish_pending(factory: sessionmaker, publisher, entries: list[OutboxEntry]) -> None:
     """Publish stored replies in order, marking each published once the broker confirmed it."""
     for entry in entries:
+        headers = {SEQUENCE_HEADER: entry.id, CORRELATION_HEADER: correlation_of(entry)}
         publisher.publish(topology.OUTBOX_EXCHANGE, entry.routing_key, entry.payload.encode(),
-                          entry.message_id, headers={SEQUENCE_HEADER: entry.id})
+                          entry.message_id, headers=headers)
         with factory.begin() as session:
             session.execute(update(OutboxEntry).where(OutboxEntry.id == entry.id)
                             .values(published_at=utcnow()))
+
+
+def correlation_of(entry: OutboxEntry) -> str:
+    """The correlation id a stored reply carries (its Outgoing's), else its source's id."""
+    try:
+        return json.loads(entry.payload).get("correlation_id") or entry.source_message_id
+    except (ValueError, AttributeError):
+        return entry.source_message_id
 
 
 def prune(factory: sessionmaker, now: datetime) -> None:
@@ -105,6 +117,7 @@ def command_worker(service: str, factory: sessionmaker, settings: Settings, hand
     def on_command(body: bytes, _properties, publisher) -> None:
         nonlocal last_prune
         command = decode_command(body)  # DecodeError: parked in the DLQ
+        metrics.note(action=command.routing_key)
         try:
             if utcnow() - last_prune > PRUNE_EVERY:
                 prune(factory, utcnow())
@@ -124,8 +137,13 @@ def command_worker(service: str, factory: sessionmaker, settings: Settings, hand
 def serve(service: str, queue: str, handle: Handle) -> None:
     """Run a command worker of `service` on `queue` until SIGTERM/SIGINT."""
     settings = Settings.from_env()
-    setup_logging(service, settings.log_level)
+    setup_logging(service, settings.log_level, settings.log_format)
     factory = make_session_factory(make_engine(settings.database_url))
     consumer = Consumer(settings, queue, command_worker(service, factory, settings, handle))
     consumer.install_signal_handlers()
-    consumer.run()
+    metrics.show_consumer(queue)
+    server = metrics.serve(settings.metrics_port, consumer.health)
+    try:
+        consumer.run()
+    finally:
+        metrics.close(server)

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import html
 import json
+import time
 from typing import Any
 
 import requests
 
+from libs import metrics
 from libs.errors import PermanentError, TransientError
 
 CONNECT_TIMEOUT = 5
@@ -69,6 +71,7 @@ class TelegramClient:
     ) -> Any:
         """Call a Bot API method and return its result, or raise one of the errors above."""
         timeout = (CONNECT_TIMEOUT, read_timeout or self._read_timeout)
+        started = time.monotonic()
         try:
             if files:
                 data = {k: _form_value(v) for k, v in (params or {}).items() if v is not None}
@@ -79,10 +82,13 @@ class TelegramClient:
                 body = {k: v for k, v in (params or {}).items() if v is not None}
                 response = self._session.post(self._base + method, json=body, timeout=timeout)
         except requests.Timeout:
+            _count(method, "timeout", started)
             raise TransientError(f"{method}: Telegram did not answer in time") from None
         except requests.RequestException as exc:
+            _count(method, "network", started)
             reason = type(exc).__name__  # never str(exc): it holds the URL, and so the token
             raise TransientError(f"{method}: cannot reach Telegram ({reason})") from None
+        _count(method, metrics.http_status(response.status_code), started)
         return _result(method, response)
 
     def send_message(
@@ -112,6 +118,11 @@ class TelegramClient:
         """getUpdates (long polling); confirms every update before `offset`."""
         params = {"offset": offset, "timeout": timeout, "allowed_updates": ALLOWED_UPDATES}
         return self.call("getUpdates", params, read_timeout=timeout + 10)
+
+
+def _count(method: str, status: str, started: float) -> None:
+    metrics.TELEGRAM_CALLS.labels(method, status).inc()
+    metrics.TELEGRAM_SECONDS.labels(method).observe(time.monotonic() - started)
 
 
 def _form_value(value: Any) -> str:

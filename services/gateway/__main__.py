@@ -8,11 +8,12 @@
 import argparse
 import logging
 
+from libs import metrics
 from libs.config import Settings
 from libs.errors import ServiceError
 from libs.logs import setup_logging
 from libs.publishing import Publisher
-from libs.serving import FlaskUnderGunicorn
+from libs.serving import FlaskUnderGunicorn, share_metrics_between_workers
 from libs.telegram import TelegramClient, Unauthorized
 from services.gateway import bot_setup
 from services.gateway.app import create_app
@@ -22,11 +23,13 @@ log = logging.getLogger("services.gateway")
 
 
 def serve_webhook(settings: Settings) -> None:
+    share_metrics_between_workers()
     create_app(settings)  # fail fast, before forking, on a configuration error
     # Telegram waits at most 60 s; a confirm that takes longer than 30 s has failed anyway.
     FlaskUnderGunicorn("gateway", lambda: create_app(settings), bind=settings.gateway_bind,
                        workers=settings.gateway_workers, threads=settings.gateway_threads,
-                       timeout=30, log_level=settings.log_level).run()
+                       timeout=30, log_level=settings.log_level,
+                       log_format=settings.log_format).run()
 
 
 def poll(settings: Settings) -> None:
@@ -37,8 +40,20 @@ def poll(settings: Settings) -> None:
         poller.drop_webhook()
     except ServiceError as exc:  # polling says so again (409) if a webhook is in the way
         log.warning("could not check for a webhook (%s); polling anyway", exc)
-    poller.run()
-    publisher.close()
+    metrics.show_gateway()
+    server = metrics.serve(settings.metrics_port, lambda: broker_health(publisher))
+    try:
+        poller.run()
+    finally:
+        metrics.close(server)
+        publisher.close()
+
+
+def broker_health(publisher: Publisher) -> tuple[bool, str]:
+    """For the poller's /healthz: whether the broker is reachable."""
+    if publisher.is_reachable():
+        return True, "broker reachable"
+    return False, "broker unreachable"
 
 
 def setup(settings: Settings, village: str) -> None:
@@ -74,7 +89,7 @@ def main() -> None:
     parser.add_argument("--village", default="Desa", help="setup: the name in the descriptions")
     args = parser.parse_args()
     settings = Settings.from_env()
-    setup_logging("gateway", settings.log_level)
+    setup_logging("gateway", settings.log_level, settings.log_format)
     if args.mode == "poll":
         poll(settings)
     elif args.mode == "setup":

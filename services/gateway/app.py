@@ -7,6 +7,7 @@ import re
 
 from flask import Flask, jsonify
 
+from libs import metrics
 from libs.config import Settings
 from libs.publishing import Publisher
 
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, publisher=None) -> Flask:
         publisher = Publisher(settings)
         atexit.register(publisher.close)  # a clean goodbye to the broker when a worker exits
     app.extensions["publisher"] = publisher
+    metrics.show_gateway()
 
     from services.gateway.verify import bp as verify_bp
     from services.gateway.webhook import bp
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None, publisher=None) -> Flask:
 
     @app.errorhandler(413)
     def too_large(_error):
+        metrics.REFUSED.labels("too_large").inc()
         return jsonify(ok=False, error="body too large"), 413
 
     @app.errorhandler(404)

@@ -19,23 +19,32 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from libs import texts, topology
+from libs import metrics, texts, topology
 from libs.config import Settings
 from libs.contracts import Outgoing, encode
 from libs.formatting import value
-from libs.logs import setup_logging
+from libs.logs import correlated, setup_logging
 from libs.outbox import publish_pending
 from libs.publishing import Publisher
 from libs.siades.bot_models import LetterDocument, LetterStatusSeen, LetterTransition, OutboxEntry
 from libs.siades.coltypes import utcnow
 from libs.siades.db import make_engine, make_session_factory
-from libs.siades.letters import REQUEST_CANCELLED, REQUEST_READY, LetterRequest
+from libs.siades.letters import (
+    REQUEST_AWAITING_SIGNATURE,
+    REQUEST_CANCELLED,
+    REQUEST_CHECKING,
+    REQUEST_COLLECTED,
+    REQUEST_INCOMPLETE,
+    REQUEST_READY,
+    LetterRequest,
+)
 from libs.siades.models import Resident
 from services.letter_service.requests import kind_of
 
@@ -43,6 +52,28 @@ log = logging.getLogger(__name__)
 
 INTERVAL = 2.0  # seconds between looks at permohonan_surat
 BATCH = 200
+HEALTHY_WITHIN = 30.0  # seconds since the last good look, for /healthz
+STATE_LABELS = {REQUEST_INCOMPLETE: "incomplete", REQUEST_CHECKING: "checking",
+                REQUEST_AWAITING_SIGNATURE: "awaiting_signature", REQUEST_READY: "ready",
+                REQUEST_COLLECTED: "collected", REQUEST_CANCELLED: "cancelled"}
+
+
+def correlation_id(request_id: int, status: int) -> str:
+    """The correlation id of what the watcher does about request `request_id` reaching
+    `status`: its log lines and the messages it sends."""
+    return f"letter-{request_id}-s{status}"
+
+
+def count_by_state(factory: sessionmaker) -> dict[str, int]:
+    """permohonan_surat rows by state label (every known state, 0 when none)."""
+    with factory() as session:
+        rows = list(session.execute(
+            select(LetterRequest.status, func.count()).group_by(LetterRequest.status)))
+    counts = dict.fromkeys(STATE_LABELS.values(), 0)
+    for status, number in rows:
+        label = STATE_LABELS.get(status, "other")
+        counts[label] = counts.get(label, 0) + number
+    return counts
 
 
 def changed_requests(session: Session) -> list[tuple[int, int, int | None]]:
@@ -100,15 +131,16 @@ def messages_for(session: Session, request_id: int, transition_id: int) -> list[
     text = texts.LETTER_STATE_CHANGED.format(
         title=title, number=request.id, state=texts.LETTER_STATES.get(request.status, "-"),
         detail=detail)
+    correlation = correlation_id(request_id, request.status)
     messages = [Outgoing(message_id=f"{base}:0", chat_id=chat_id, text=text,
-                         reply_markup=texts.MAIN_MENU, correlation_id=base)]
+                         reply_markup=texts.MAIN_MENU, correlation_id=correlation)]
     document = session.get(LetterDocument, request_id)
     if request.status == REQUEST_READY and document is not None:
         messages.append(Outgoing(
             message_id=f"{base}:1", chat_id=chat_id, method="sendDocument",
             text=texts.LETTER_DOCUMENT_CAPTION.format(title=title, number=value(document.number)),
             document={"letter_request_id": request_id, "file_name": document.file_name},
-            correlation_id=base))
+            correlation_id=correlation))
     return messages
 
 
@@ -137,8 +169,12 @@ def watch_once(factory: sessionmaker, publisher) -> int:
     publish_pending(factory, publisher, leftover)
     noted = 0
     for request_id, status, told in changes:
-        entries = note_change(factory, request_id, status, told, utcnow())
-        publish_pending(factory, publisher, entries)
+        with correlated(correlation_id(request_id, status)):
+            entries = note_change(factory, request_id, status, told, utcnow())
+            publish_pending(factory, publisher, entries)
+            if entries:
+                log.info("request %d: status %s -> %s, %d message%s", request_id, told,
+                         status, len(entries), "" if len(entries) == 1 else "s")
         noted += told is not None
     return noted
 
@@ -149,6 +185,7 @@ class Watcher:
     def __init__(self, settings: Settings, factory: sessionmaker, publisher):
         self.settings, self.factory, self.publisher = settings, factory, publisher
         self._stop = threading.Event()
+        self.last_ok = time.monotonic()  # the last good look (starting counts as one)
 
     def run(self) -> None:
         while not self._stop.is_set():
@@ -156,11 +193,25 @@ class Watcher:
                 noted = watch_once(self.factory, self.publisher)
                 if noted:
                     log.info("%d status change%s told", noted, "" if noted == 1 else "s")
+                self.last_ok = time.monotonic()
+                metrics.WATCHER_PASSES.labels("ok").inc()
+                metrics.WATCHER_CHANGES.inc(noted)
             except OperationalError as exc:
                 log.warning("database unavailable (%s); looking again shortly", exc.orig)
+                metrics.WATCHER_PASSES.labels("failed").inc()
             except Exception:  # the broker away, say: stay up, the next look retries
                 log.exception("watching failed; looking again shortly")
+                metrics.WATCHER_PASSES.labels("failed").inc()
             self._stop.wait(INTERVAL)
+
+    def health(self) -> tuple[bool, str]:
+        """For /healthz: whether a look went well lately and the broker is reachable."""
+        age = time.monotonic() - self.last_ok
+        if age > HEALTHY_WITHIN:
+            return False, f"no good look at permohonan_surat for {age:.0f} s"
+        if not self.publisher.is_reachable():
+            return False, "broker unreachable"
+        return True, f"looked {age:.0f} s ago; broker reachable"
 
     def stop(self, *_args) -> None:
         self._stop.set()
@@ -169,12 +220,19 @@ class Watcher:
 def serve() -> None:
     """`python -m services.letter_service watch`: until SIGTERM/SIGINT."""
     settings = Settings.from_env()
-    setup_logging("letter_watcher", settings.log_level)
+    setup_logging("letter_watcher", settings.log_level, settings.log_format)
     factory = make_session_factory(make_engine(settings.database_url))
     publisher = Publisher(settings)
     watcher = Watcher(settings, factory, publisher)
     signal.signal(signal.SIGTERM, watcher.stop)
     signal.signal(signal.SIGINT, watcher.stop)
     log.info("watching permohonan_surat every %.0f s", INTERVAL)
-    watcher.run()
-    publisher.close()
+    metrics.REGISTRY.register(metrics.LetterStates(lambda: count_by_state(factory)))
+    metrics.show_from_start((metrics.WATCHER_PASSES, ("ok",)),
+                            (metrics.WATCHER_PASSES, ("failed",)))
+    server = metrics.serve(settings.metrics_port, watcher.health)
+    try:
+        watcher.run()
+    finally:
+        metrics.close(server)
+        publisher.close()

@@ -2,6 +2,7 @@
 
 import signal
 
+from libs import metrics, topology
 from libs.config import Settings
 from libs.logs import setup_logging
 from libs.siades.db import make_engine, make_session_factory
@@ -11,7 +12,7 @@ from services.notifier.dispatcher import Dispatcher
 
 def main() -> None:
     settings = Settings.from_env()
-    setup_logging("notifier", settings.log_level)
+    setup_logging("notifier", settings.log_level, settings.log_format)
     if not settings.telegram_bot_token:
         raise SystemExit("TELEGRAM_BOT_TOKEN is not set: the notifier has no bot to send as.")
     factory = make_session_factory(make_engine(settings.database_url))
@@ -23,7 +24,12 @@ def main() -> None:
     dispatcher = Dispatcher(settings, factory, make_client)
     signal.signal(signal.SIGTERM, dispatcher.stop)
     signal.signal(signal.SIGINT, dispatcher.stop)
-    dispatcher.run()
+    metrics.show_notifier(topology.NOTIFIER_QUEUE)
+    server = metrics.serve(settings.metrics_port, dispatcher.health)
+    try:
+        dispatcher.run()
+    finally:
+        metrics.close(server)
 
 
 if __name__ == "__main__":

@@ -40,11 +40,12 @@ from functools import partial
 import pika
 from sqlalchemy.orm import sessionmaker
 
-from libs import topology
+from libs import metrics, topology
 from libs.config import Settings
 from libs.contracts import DecodeError, decode_outgoing
 from libs.errors import ServiceError
 from libs.identity import mask_in_text
+from libs.logs import correlated
 from libs.messaging import (
     ERROR_HEADER,
     ChannelPublisher,
@@ -93,6 +94,7 @@ class Dispatcher:
         self._futures: set = set()  # calls under way, across reconnects
         self._futures_lock = threading.Lock()
         self._stopping = threading.Event()
+        self.consuming = False  # for /healthz
         self._generation = 0
         self._connection = None
         self._channel = None
@@ -145,6 +147,7 @@ class Dispatcher:
                      self.settings.notifier_per_chat_per_second,
                      self.settings.notifier_per_group_per_minute)
             next_stats = self._clock() + STATS_EVERY
+            self.consuming = True
             while not self._stopping.is_set():
                 connection.process_data_events(time_limit=self._dispatch())
                 if self._clock() >= next_stats:
@@ -153,8 +156,15 @@ class Dispatcher:
                     log.info("notifier: %s", self._summary())
             self._finish_calls_under_way(connection)
         finally:
+            self.consuming = False
             self._forget_deliveries()
             close_quietly(connection)
+
+    def health(self) -> tuple[bool, str]:
+        """For /healthz: whether the notifier is connected to the broker and consuming."""
+        if self.consuming:
+            return True, f"consuming {topology.NOTIFIER_QUEUE}"
+        return False, f"not consuming {topology.NOTIFIER_QUEUE}: no broker connection"
 
     def _finish_calls_under_way(self, connection) -> None:
         deadline = self._clock() + self.settings.telegram_timeout + 5
@@ -175,6 +185,7 @@ class Dispatcher:
             log.error("message %s rejected to %s: %s", properties.message_id,
                       topology.dead_queue(topology.NOTIFIER_QUEUE), exc)
             channel.basic_reject(method.delivery_tag, requeue=False)
+            metrics.DEAD_LETTERED.labels(topology.NOTIFIER_QUEUE, "malformed").inc()
             return
         delivery = Delivery(method.delivery_tag, body, dict(properties.headers or {}), message)
         queue = self._chats.setdefault(message.chat_id, deque())
@@ -228,11 +239,16 @@ class Dispatcher:
     def _on_result(self, generation: int, delivery: Delivery, result: Result) -> None:
         if generation != self._generation:
             return  # from before a reconnect: the message was redelivered and is handled anew
+        with correlated(delivery.message.correlation_id):
+            self._settle(delivery, result)
+
+    def _settle(self, delivery: Delivery, result: Result) -> None:
         chat_id = delivery.message.chat_id
         self._in_flight.discard(chat_id)
         now = self._clock()
         outcome = result.outcome
         self.stats[outcome.value] += 1
+        metrics.DELIVERIES.labels(outcome.name.lower()).inc()
         if outcome in (Outcome.SENT, Outcome.PART_SENT, Outcome.BLOCKED, Outcome.REFUSED):
             self._failing = 0  # Telegram answered
         if outcome is Outcome.PART_SENT:
@@ -245,6 +261,7 @@ class Dispatcher:
             log.warning("429 on message %s: the bot pauses %.1fs", delivery.message.message_id,
                         result.retry_after)
             self.pacer.pause(now + result.retry_after)
+            metrics.paused("rate_limited", result.retry_after)
         elif outcome is Outcome.FAILED:
             self._on_failure(delivery, result, now)
         elif outcome is Outcome.DATABASE_DOWN:
@@ -254,6 +271,7 @@ class Dispatcher:
             log.warning("database unreachable (%s); the bot tries again in %.1fs",
                         result.detail, delay)
             self.pacer.pause(now + delay)
+            metrics.paused("database_down", delay)
         else:  # BROKEN: a bug, which may be this message's own
             delivery.failures += 1
             if delivery.failures >= self.settings.notifier_max_attempts:
@@ -275,6 +293,7 @@ class Dispatcher:
         log.warning("message %s: %s; the bot tries again in %.1fs (%d failed in a row)",
                     delivery.message.message_id, result.detail, delay, self._failing)
         self.pacer.pause(now + delay)
+        metrics.paused("telegram_down", delay)
         self.pacer.delay_chat(delivery.message.chat_id, now + backoff(delivery.failures))
 
     def _done(self, delivery: Delivery) -> None:
@@ -299,6 +318,8 @@ class Dispatcher:
         else:
             self._channel.basic_ack(delivery.tag)
         self.stats["parked"] += 1
+        metrics.DEAD_LETTERED.labels(topology.NOTIFIER_QUEUE,
+                                     "refused" if telegram else "parked").inc()
         self._forget(delivery)
 
     def _forget(self, delivery: Delivery) -> None:
@@ -318,7 +339,8 @@ class Dispatcher:
         client = getattr(self._clients, "client", None)
         if client is None:
             client = self._clients.client = self._make_client()
-        result = step(client, delivery, self.factory)
+        with correlated(delivery.message.correlation_id):
+            result = step(client, delivery, self.factory)
         try:
             connection.add_callback_threadsafe(
                 partial(self._on_result, generation, delivery, result))

@@ -115,6 +115,7 @@ def step(client: TelegramClient, delivery: Delivery, factory: sessionmaker) -> R
     if not last:
         return Result(Outcome.PART_SENT)
     _record_sent(factory, message, result)
+    log.info("message %s sent (%s)", message.message_id, message.method)
     return Result(Outcome.SENT)
 
 

@@ -24,7 +24,7 @@ class FakePublisher:
         self.published = []
         self.down = False
 
-    def publish(self, exchange, routing_key, body, message_id):
+    def publish(self, exchange, routing_key, body, message_id, headers=None):
         if self.down:
             raise TransientError("broker unreachable")
         self.published.append((exchange, routing_key, body, message_id))

@@ -43,7 +43,7 @@ class Recorder:
     def __init__(self):
         self.published = []
 
-    def publish(self, exchange, routing_key, body, message_id):
+    def publish(self, exchange, routing_key, body, message_id, headers=None):
         self.published.append(message_id)
 
 

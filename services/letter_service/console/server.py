@@ -15,4 +15,4 @@ def serve(settings: Settings) -> None:
     require_secret(settings)  # fail fast, before forking
     FlaskUnderGunicorn("console", lambda: create_console(settings), bind=settings.console_bind,
                        workers=WORKERS, threads=THREADS, timeout=60,  # signing renders a PDF
-                       log_level=settings.log_level).run()
+                       log_level=settings.log_level, log_format=settings.log_format).run()
