@@ -49,6 +49,7 @@ def _cut(tokens: list[str], start: int, opened: list[tuple[str, str]], limit: in
     stack = list(opened)
     length = sum(utf16_len(tag) for _, tag in opened)
     best_line = best_space = best_any = None
+    just_opened = False  # the last token that is not blank opened a tag
     for index in range(start, len(tokens)):
         token = tokens[index]
         length += utf16_len(token)
@@ -57,6 +58,10 @@ def _cut(tokens: list[str], start: int, opened: list[tuple[str, str]], limit: in
         closing = sum(len(name) + 3 for name, _ in stack)
         if length + closing > limit:
             break
+        if token.strip():
+            just_opened = html and _TAG.match(token) is not None and token[1:2] != "/"
+        if just_opened:
+            continue  # a cut here would leave an empty element: <code></code>
         cut = (index + 1, list(stack))
         best_any = cut
         if token == "\n":

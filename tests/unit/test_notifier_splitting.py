@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from hypothesis import given, settings
@@ -74,7 +75,18 @@ def test_every_part_fits_balances_and_nothing_is_lost(lines, limit):
     assert all(utf16_len(p) <= limit for p in parts)
     assert all(balanced(p) for p in parts)
 
-    def visible(s: str) -> str:
-        return "".join(s.replace("<i>", "").replace("</i>", "").split())
+    def visible(s: str) -> str:  # a tag open at a cut is closed and opened again
+        return "".join(re.sub(r"<[^>]*>", "", s).split())
 
     assert visible("".join(parts)) == visible(text)
+    # A cut never falls right after an opening tag, which would leave an empty element.
+    empty = re.compile(r"<(\w+)></\1>")
+    if not empty.search(text):
+        assert not any(empty.search(p) for p in parts)
+
+
+def test_a_cut_never_leaves_an_empty_element():
+    text = "<i>" + "0" * 150 + "<code>" + "1" * 100 + "</code></i>"
+    parts = split_text(text, limit=170)
+    assert parts[0] == "<i>" + "0" * 150 + "</i>"
+    assert parts[1].startswith("<i><code>1")
