@@ -1,4 +1,5 @@
-"""Alembic migrations (libs/siades/migrate.py, libs/siades/migrations/) on SQLite."""
+"""Alembic migrations (libs/siades/migrate.py, libs/siades/migrations/) on SQLite: the cases
+beyond tests/integration/test_migrations.py, which runs the common ones on all three databases."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from tests.support.schemas import (
     make_pre_migrations_database,
     rows,
     shapes,
-    table_names,
     versions,
 )
 
@@ -49,50 +49,6 @@ def engine(db_url):
 def diff(engine, tables=MODEL_TABLES) -> list:
     with engine.connect() as conn:
         return migrate.schema_diff(conn, tables)
-
-def test_upgrade_of_an_empty_database_makes_exactly_the_models(engine):
-    report = migrate.upgrade(engine)
-    assert sorted(report.applied) == sorted(HEADS) and not report.adopted
-    assert table_names(engine) == MIGRATED_TABLES
-    assert diff(engine) == []
-    assert versions(engine) == HEADS
-
-
-def test_upgrade_again_does_nothing(engine):
-    migrate.upgrade(engine)
-    before = shapes(engine)
-    assert migrate.upgrade(engine).applied == []
-    assert shapes(engine) == before
-
-
-def test_downgrading_the_bot_branch_drops_only_bot_tables(db_url, engine):
-    assert main(["seed-demo"], environ={"DATABASE_URL": db_url}) == 0
-    registry = rows(engine, OPENSID_TABLES)
-    with engine.begin() as conn:
-        command.downgrade(migrate.alembic_config(conn), "bot@base")
-    assert table_names(engine) == OPENSID_TABLES | {migrate.VERSION_TABLE}
-    assert versions(engine) == {"opensid_0001"}
-    assert rows(engine, OPENSID_TABLES) == registry
-    # And up again: the bot_ tables are back, empty, and nothing else moved.
-    assert migrate.upgrade(engine).applied == ["bot_0001"]
-    assert table_names(engine) == MIGRATED_TABLES and diff(engine) == []
-    assert rows(engine, OPENSID_TABLES) == registry
-
-
-def test_a_database_from_before_migrations_is_adopted_with_its_rows(engine, capsys, db_url):
-    make_pre_migrations_database(engine)
-    before = rows(engine, MODEL_TABLES)
-    assert main(["init-db"], environ={"DATABASE_URL": db_url}) == 0
-    out = capsys.readouterr().out
-    assert "adopted a database made before migrations" in out
-    assert "applied migration opensid_0001" in out and "applied migration bot_0001" not in out
-    assert "created table" not in out
-    assert versions(engine) == HEADS and diff(engine) == []
-    assert table_names(engine) == MIGRATED_TABLES
-    after = rows(engine, MODEL_TABLES)
-    assert after == before
-    assert after["bot_audit"] and after["bot_staff"]
-
 
 def test_an_older_database_gets_the_bot_tables_it_lacked_at_adoption(engine):
     make_pre_migrations_database(engine, FIRST_BOT_TABLES)
