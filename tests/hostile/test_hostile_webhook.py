@@ -30,7 +30,7 @@ class CommandRecorder:
     def __init__(self):
         self.published = []
 
-    def publish(self, exchange, routing_key, body, message_id) -> None:
+    def publish(self, exchange, routing_key, body, message_id, headers=None) -> None:
         command = decode_command(body)
         assert (exchange, routing_key, message_id) == (
             topology.COMMANDS_EXCHANGE, command.routing_key, command.message_id)
