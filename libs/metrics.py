@@ -12,6 +12,8 @@ chat, user or message id. Each service exposes what it counts (the other familie
                 siades_notifier_deliveries_total, siades_notifier_pauses_total,
                 siades_notifier_paused_seconds_total, siades_dead_lettered_total
     watcher     siades_watcher_passes_total, siades_letter_requests (read at scrape time)
+    console     siades_console_logins_total, siades_console_actions_total; on its own
+                GET /metrics, like the gateway
 Workers, the notifier, the watcher and the poller serve GET /metrics and GET /healthz on
 METRICS_PORT (`serve`).
 """
@@ -82,6 +84,12 @@ WATCHER_PASSES = Counter("siades_watcher_passes", "The status watcher's looks at
                          "permohonan_surat, by outcome (ok, failed)", ["outcome"])
 WATCHER_CHANGES = Counter("siades_watcher_changes", "Letter status changes the watcher told "
                           "residents of")
+
+CONSOLE_ACTIONS = Counter("siades_console_actions", "Staff actions on letter requests in the "
+                          "console, by action and outcome (done, refused)",
+                          ["action", "outcome"])
+CONSOLE_LOGINS = Counter("siades_console_logins", "Staff console logins, by outcome (ok, "
+                         "failed)", ["outcome"])
 
 _ACTION = re.compile(r"[a-z0-9_]{1,32}\.[a-z0-9_]{1,32}")
 MAX_ACTIONS = 64  # distinct action labels a process keeps; more are "other"
@@ -182,6 +190,12 @@ def show_gateway() -> None:
                                                 "not_an_update")),
                     *((UPDATES, ("message", o)) for o in ("published", "ignored",
                                                           "unavailable")))
+
+
+def show_console(actions: tuple[str, ...]) -> None:
+    """The console's login and action series, at 0."""
+    show_from_start(*((CONSOLE_LOGINS, (o,)) for o in ("ok", "failed")),
+                    *((CONSOLE_ACTIONS, (a, o)) for a in actions for o in ("done", "refused")))
 
 
 def show_notifier(queue: str) -> None:

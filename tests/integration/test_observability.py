@@ -42,6 +42,7 @@ def system(amqp_url, sqlite_url, tmp_path):
     for name, port in system.ports.items():
         system.process_env[name] = {"METRICS_PORT": str(port)}
     system.start()
+    system.start_console()
     yield system
     system.stop()
 
@@ -84,7 +85,7 @@ def multiproc_dir(pid: int) -> Path:
 
 def endpoints(system: System) -> dict[str, str]:
     urls = {name: f"http://127.0.0.1:{port}" for name, port in system.ports.items()}
-    return {"gateway": system.gateway, **urls}
+    return {"gateway": system.gateway, "console": system.console, **urls}
 
 
 def test_metrics_health_and_one_correlation_id_through_every_service(system, sqlite_url):

@@ -8,6 +8,7 @@ import statistics
 from datetime import datetime, timedelta
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select, update
 
 from libs.config import Settings
@@ -397,3 +398,36 @@ def test_create_staff_refuses_a_short_password(sqlite_url, capsys):
                        "operator"], environ={"DATABASE_URL": sqlite_url, "STAFF_PASSWORD": "123"})
     assert status == 1
     assert "at least" in capsys.readouterr().err
+
+
+def console_counts(client) -> dict[str, float]:
+    """The console's login and action counters, from its /metrics page."""
+    page = client.get("/metrics")
+    assert page.status_code == 200  # served to Prometheus without a login
+    samples = {(s.name, tuple(sorted(s.labels.values()))): s.value for family in
+               text_string_to_metric_families(page.get_data(as_text=True))
+               for s in family.samples}
+    return {"failed": samples[("siades_console_logins_total", ("failed",))],
+            "ok": samples[("siades_console_logins_total", ("ok",))],
+            "done": samples[("siades_console_actions_total", ("done", "periksa"))],
+            "refused": samples[("siades_console_actions_total", ("refused", "tandatangani"))]}
+
+
+def test_metrics_count_logins_and_actions_without_a_login(client, session_factory):
+    before = console_counts(client)
+    request_id = add_request(session_factory)
+    login(client, "ani", "wrong password")
+    login(client, "ani")
+    post_action(client, request_id, "periksa")
+    post_action(client, request_id, "tandatangani")  # an operator may not sign
+    after = console_counts(client)
+    assert {key: after[key] - before[key] for key in before} == dict.fromkeys(before, 1)
+
+
+def test_healthz_answers_without_a_login_and_says_when_the_database_is_away(settings, staff):
+    assert create_console(settings).test_client().get("/healthz").status_code == 200
+    away = Settings(database_url="sqlite:////nonexistent/dir/siades.db",
+                    console_secret_key="test-secret")
+    answer = create_console(away).test_client().get("/healthz")
+    assert answer.status_code == 503
+    assert answer.get_data(as_text=True).startswith("database unreachable")

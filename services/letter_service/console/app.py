@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from libs import metrics
 from libs.config import Settings
 from libs.siades.db import make_engine, make_session_factory
 from services.letter_service.console import auth, filters, reports, views
-from services.letter_service.console.database import close_db
+from services.letter_service.console.actions import ACTIONS
+from services.letter_service.console.database import close_db, db
 
 SESSION_HOURS = 10  # a working day; then log in again
 
@@ -54,7 +58,25 @@ def create_console(settings: Settings | None = None,
     app.teardown_appcontext(close_db)
     app.after_request(security_headers)
     register_error_pages(app)
+    # For Prometheus and Docker, without a login: counts only, never a name or a request.
+    app.add_url_rule("/metrics", "prometheus_metrics", prometheus_metrics)
+    app.add_url_rule("/healthz", "healthz", healthz)
+    metrics.show_console(tuple(ACTIONS))
     return app
+
+
+def healthz() -> tuple[str, int]:
+    """200 while the database answers, 503 with the reason when it does not."""
+    try:
+        db().execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        return f"database unreachable: {type(exc).__name__}\n", 503
+    return "ok\n", 200
+
+
+def prometheus_metrics() -> Response:
+    """Prometheus metrics of every gunicorn worker of this console."""
+    return Response(metrics.exposition(), mimetype=metrics.CONTENT_TYPE_LATEST)
 
 
 def security_headers(response):

@@ -8,6 +8,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from libs import metrics
 from libs.siades.bot_models import AuditEntry, Staff
 from libs.siades.coltypes import utcnow
 from services.letter_service.console.database import db
@@ -15,7 +16,7 @@ from services.letter_service.console.database import db
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "Nama pengguna atau kata sandi salah"
-PUBLIC_ENDPOINTS = ("auth.login", "static")
+PUBLIC_ENDPOINTS = ("auth.login", "static", "prometheus_metrics", "healthz")
 # Checked when the username is unknown, so a wrong name takes as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
 
@@ -53,6 +54,7 @@ def login():
         return render_template("login.html", username="")
     username = request.form.get("username", "").strip()
     staff = authenticate(username, request.form.get("password", ""))
+    metrics.CONSOLE_LOGINS.labels("failed" if staff is None else "ok").inc()
     if staff is None:
         flash(LOGIN_FAILED, "error")
         return render_template("login.html", username=username), 401

@@ -15,6 +15,7 @@ from flask import (
 )
 from sqlalchemy import select
 
+from libs import metrics
 from libs.formatting import local_time
 from libs.siades.bot_models import LetterDocument
 from libs.siades.coltypes import utcnow
@@ -86,8 +87,10 @@ def act(request_id: int, action_name: str):
         session.commit()
     except (ActionRefused, issuing.IssueError) as refusal:
         session.rollback()
+        metrics.CONSOLE_ACTIONS.labels(action.name, "refused").inc()
         flash(str(refusal), "error")
     else:
+        metrics.CONSOLE_ACTIONS.labels(action.name, "done").inc()
         flash(action.done.format(id=request_id), "info")
     return redirect(url_for("views.detail", request_id=request_id))
 
