@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -157,6 +158,16 @@ def close_quietly(connection) -> None:
             pass
 
 
+def broker_problem(exc: BaseException) -> str:
+    """What is wrong with the link to the broker, in words an operator can act on."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        why = getattr(exc, "verify_message", None) or exc
+        return (f"the broker's TLS certificate is not trusted ({why}): give the CA that signed "
+                "it in SSL_CERT_FILE (AMQP_CA_FILE in deploy/), and check the host name in "
+                "RABBITMQ_URL is the certificate's")
+    return repr(exc)
+
+
 def run_reconnecting(consume: Callable[[], None], stopping: threading.Event, queue: str,
                      on_lost: Callable[[], None] = lambda: None) -> None:
     """Call consume() until `stopping` is set; after the broker is lost, on_lost(), then again
@@ -169,7 +180,8 @@ def run_reconnecting(consume: Callable[[], None], stopping: threading.Event, que
         except TopologyMismatch as exc:
             raise SystemExit(f"{queue}: {exc}") from exc
         except BROKER_ERRORS as exc:
-            log.warning("broker connection lost (%r); reconnecting in %.1fs", exc, delay)
+            log.warning("broker connection lost (%s); reconnecting in %.1fs",
+                        broker_problem(exc), delay)
             on_lost()
             stopping.wait(delay)
             delay = min(delay * 2, 10.0)

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from libs import topology
+from libs.messaging import broker_problem
 from tests.support.deployed import attempt, publish
 from tests.support.rabbit import free_port
 from tools import deploy_config
@@ -111,6 +112,9 @@ def test_amqps_with_the_private_ca_and_only_with_it(node, tmp_path, monkeypatch)
     other = tmp_path / "other-ca"
     make_certificates(other, ["localhost"])
     monkeypatch.setenv("SSL_CERT_FILE", str(other / "ca.pem"))
-    with pytest.raises(ssl.SSLCertVerificationError, match="CERTIFICATE_VERIFY_FAILED"):
+    with pytest.raises(ssl.SSLCertVerificationError, match="CERTIFICATE_VERIFY_FAILED") as err:
         pika.BlockingConnection(pika.URLParameters(url(node, "data_service", "amqps",
                                                        "localhost")))
+    # which the services' reconnect loop logs as what it is, and what to do
+    assert "not trusted" in broker_problem(err.value)
+    assert "SSL_CERT_FILE" in broker_problem(err.value)
