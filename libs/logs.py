@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import sys
+import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -84,14 +85,35 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+class TextFormatter(logging.Formatter):
+    """`time level service logger [id]: message` on one line: a line break inside a message
+    (a resident's text, say) is written as \\n, so that no event can pass for two. A traceback
+    follows on indented lines: a line that does not start with a space starts an event."""
+
+    def __init__(self, service: str):
+        super().__init__(
+            f"%(asctime)s %(levelname)s {service} %(name)s%(correlation)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage().replace("\r", "\\r").replace("\n", "\\n")
+        record.asctime = self.formatTime(record, self.datefmt)
+        record.correlation = getattr(record, "correlation", "")
+        if record.exc_info and not record.exc_text:  # a record the masking filter missed
+            record.exc_text = scrub(self.formatException(record.exc_info))
+        line = self.formatMessage(record)
+        details = "\n".join(filter(None, (record.exc_text, record.stack_info)))
+        if details:
+            line += "\n" + textwrap.indent(details.rstrip("\n"), "    ")
+        return line
+
+
 def formatter(service: str, fmt: str) -> logging.Formatter:
     """The formatter for LOG_FORMAT `fmt`: "json", or text."""
     if fmt == "json":
         return JsonFormatter(service)
     if fmt != "text":
         raise SystemExit(f"LOG_FORMAT must be text or json, not {fmt!r}")
-    return logging.Formatter(
-        f"%(asctime)s %(levelname)s {service} %(name)s%(correlation)s: %(message)s")
+    return TextFormatter(service)
 
 
 def setup_logging(service: str, level: str = "INFO", fmt: str = "text") -> None:

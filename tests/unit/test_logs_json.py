@@ -58,6 +58,27 @@ def test_text_lines_show_the_correlation_id(capture):
     assert second.endswith(" INFO svc services.outbox: idle")
 
 
+def test_a_line_break_in_a_message_cannot_make_a_second_text_line(capture):
+    stream = capture("text")
+    forged = "Biodata\n2026-11-28 10:00:00,000 INFO svc services.outbox: all well"
+    logging.getLogger("services.gateway").info("text %s", forged)
+    [line] = stream.getvalue().splitlines()
+    assert line.endswith("text Biodata\\n2026-11-28 10:00:00,000 INFO svc services.outbox: "
+                         "all well")
+
+
+def test_a_text_traceback_follows_its_event_on_indented_lines(capture):
+    stream = capture("text")
+    try:
+        raise RuntimeError(f"nik {NIK}")
+    except RuntimeError:
+        logging.getLogger("t").exception("failed")
+    first, *rest = stream.getvalue().splitlines()
+    assert first.endswith(" ERROR svc t: failed")
+    assert rest and all(line.startswith("    ") for line in rest)
+    assert "RuntimeError" in rest[-1] and NIK not in "".join(rest)
+
+
 def test_a_traceback_is_one_json_line_and_masked(capture):
     stream = capture("json")
     try:
