@@ -5,10 +5,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 BENCH_STAMP := $(VENV)/.bench-installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
-.PHONY: help install run test test-fast lint bench clean
+.PHONY: help install run test test-fast lint bench deploy-config clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 install: $(STAMP) ## create .venv with the pinned dependencies
 
@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 run: install ## the whole system on the embedded defaults (SQLite, a private RabbitMQ, the simulator)
 	$(PY) -m tools.run
 
-test: install ## the whole test suite (starts its own RabbitMQ and MariaDB)
+test: install ## the whole test suite (starts its own RabbitMQ, MariaDB and PostgreSQL)
 	$(PY) -m pytest
 
 test-fast: install ## unit tests only
@@ -40,6 +40,9 @@ bench: $(BENCH_STAMP) ## the benchmarks (about 6 min): bench/results/, the table
 $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	rm -f $(VENV)/.bench-installed-* && touch $@
+
+deploy-config: install ## deploy/.env (secrets) and the broker's definitions for docker compose: docs/OPERATIONS.md
+	$(PY) -m tools.deploy_config
 
 clean: ## remove .run/ (the demo data, logs and broker state)
 	rm -rf .run
