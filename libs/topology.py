@@ -11,9 +11,16 @@
    consumer fails for now  ──▶ siades.retry  [Q] ──▶ Q.retry  (per-message TTL, growing)
                                                        └──dead-letters back──▶ Q
    rejected / over limit   ──▶ siades.dead   [Q] ──▶ Q.dead   (kept for an operator)
+                                               └───▶ Q.dead-notices (command queues only,
+                                                       TTL 24 h) ──▶ Q's worker: apologises
 ```
 
-Names are derived here (`retry_queue`, `dead_queue`) and nowhere else typed twice.
+Names are derived here (`retry_queue`, `dead_queue`, `notice_queue`) and nowhere else typed
+twice. The broker copies every dead letter of a command queue into its notice queue, whatever
+killed it (a reject, the delivery limit after its consumer died on it), so a resident whose
+command cannot be answered is told so (libs/notices.py); a reply that dies gets no notice: an
+apology for it would most likely fail the same way.
+
 `declare(channel)` is idempotent: every service calls it on connect, unless the broker's
 definitions own the topology (RABBITMQ_DECLARE=false, `tools/deploy_config.py` writes them from
 this module): then `check(channel)` only looks that it is there. `ROLES` says which user may
@@ -38,6 +45,8 @@ OUTBOX_ROUTING_KEY = "outbox.send"
 # Redeliveries (consumers that died holding the message) before a queue dead-letters it.
 # A queue argument: changing it on a live broker needs a policy, not a restart (see README).
 DELIVERY_LIMIT = 10
+# An apology days after the command is worse than none (Telegram itself keeps updates 24 h).
+NOTICE_TTL_MS = 24 * 60 * 60 * 1000
 
 
 @dataclass(frozen=True)
@@ -48,11 +57,13 @@ class WorkQueue:
     exchange: str
     binding: str
     single_active_consumer: bool = False
+    # Its messages are residents' commands: each dead one earns the resident an apology.
+    noticed: bool = False
 
 
 WORK_QUEUES = (
-    WorkQueue(DATA_QUEUE, COMMANDS_EXCHANGE, "data.#"),
-    WorkQueue(LETTER_QUEUE, COMMANDS_EXCHANGE, "letter.#"),
+    WorkQueue(DATA_QUEUE, COMMANDS_EXCHANGE, "data.#", noticed=True),
+    WorkQueue(LETTER_QUEUE, COMMANDS_EXCHANGE, "letter.#", noticed=True),
     # One active notifier at a time: the pace is global and each chat keeps its order.
     WorkQueue(NOTIFIER_QUEUE, OUTBOX_EXCHANGE, "#", single_active_consumer=True),
 )
@@ -66,6 +77,18 @@ def retry_queue(queue: str) -> str:
 def dead_queue(queue: str) -> str:
     """Name of the dead-letter queue where `queue` parks what it cannot process."""
     return f"{queue}.dead"
+
+
+def notice_queue(queue: str) -> str:
+    """Name of the queue that gets a copy of each of `queue`'s dead letters, for its worker to
+    tell the resident (beside `Q.dead` in the console, and named as its copy)."""
+    return f"{queue}.dead-notices"
+
+
+def noticed_queue(queue: str) -> str | None:
+    """The notice queue of work queue `queue`, or None if its dead letters earn no notice."""
+    found = next((wq for wq in WORK_QUEUES if wq.name == queue and wq.noticed), None)
+    return notice_queue(found.name) if found else None
 
 
 def command_routing_key(service: str, action: str) -> str:
@@ -109,6 +132,13 @@ def retry_arguments(wq: WorkQueue) -> dict:
     }
 
 
+def notice_arguments() -> dict:
+    """Arguments of `Q.dead-notices`: kept a day at most, and dropped (no DLX) after the
+    delivery limit, so a notice that kills its worker cannot loop."""
+    return {"x-queue-type": "quorum", "x-message-ttl": NOTICE_TTL_MS,
+            "x-delivery-limit": DELIVERY_LIMIT}
+
+
 def queues() -> list[tuple[str, dict]]:
     """Every queue with its arguments, in declaration order."""
     found = []
@@ -116,6 +146,8 @@ def queues() -> list[tuple[str, dict]]:
         found.append((wq.name, work_arguments(wq)))
         found.append((retry_queue(wq.name), retry_arguments(wq)))
         found.append((dead_queue(wq.name), {"x-queue-type": "quorum"}))
+        if wq.noticed:
+            found.append((notice_queue(wq.name), notice_arguments()))
     return found
 
 
@@ -126,6 +158,9 @@ def bindings() -> list[tuple[str, str, str]]:
         found.append((wq.name, wq.exchange, wq.binding))
         found.append((retry_queue(wq.name), RETRY_EXCHANGE, wq.name))
         found.append((dead_queue(wq.name), DEAD_EXCHANGE, wq.name))
+        if wq.noticed:
+            # The same key as Q.dead: the direct exchange copies each dead letter to both.
+            found.append((notice_queue(wq.name), DEAD_EXCHANGE, wq.name))
     return found
 
 
@@ -163,11 +198,12 @@ class Role:
 
 ROLES = (
     Role("gateway", publishes=(COMMANDS_EXCHANGE,)),
-    # Replies go to the outbox, retries to siades.retry; a reject dead-letters through the
-    # queue's own DLX, which needs no permission of the user.
-    Role("data_service", consumes=(DATA_QUEUE,), publishes=(OUTBOX_EXCHANGE, RETRY_EXCHANGE)),
+    # Replies (and apologies) go to the outbox, retries to siades.retry; a reject dead-letters
+    # through the queue's own DLX, which needs no permission of the user.
+    Role("data_service", consumes=(DATA_QUEUE, notice_queue(DATA_QUEUE)),
+         publishes=(OUTBOX_EXCHANGE, RETRY_EXCHANGE)),
     # The worker and its status watcher (the staff console never touches the broker).
-    Role("letter_service", consumes=(LETTER_QUEUE,),
+    Role("letter_service", consumes=(LETTER_QUEUE, notice_queue(LETTER_QUEUE)),
          publishes=(OUTBOX_EXCHANGE, RETRY_EXCHANGE)),
     # Retries happen in the notifier's memory; it parks with a reason through siades.dead.
     Role("notifier", consumes=(NOTIFIER_QUEUE,), publishes=(DEAD_EXCHANGE,)),

@@ -30,6 +30,7 @@ pytestmark = pytest.mark.integration
 
 DATA, LETTER, NOTIFIER = topology.DATA_QUEUE, topology.LETTER_QUEUE, topology.NOTIFIER_QUEUE
 DEAD = {queue: topology.dead_queue(queue) for queue in (DATA, LETTER, NOTIFIER)}
+NOTICES = {queue: topology.notice_queue(queue) for queue in (DATA, LETTER)}
 
 ACTIONS = {
     "publish siades.commands": publish(topology.COMMANDS_EXCHANGE, "data.probe"),
@@ -37,7 +38,8 @@ ACTIONS = {
     "publish siades.retry": publish(topology.RETRY_EXCHANGE, DATA),
     "publish siades.dead": publish(topology.DEAD_EXCHANGE, DATA),
     "publish amq.default": publish("", DEAD[DATA]),
-    **{f"consume {queue}": consume(queue) for queue in (DATA, LETTER, NOTIFIER)},
+    **{f"consume {queue}": consume(queue)
+       for queue in (DATA, LETTER, NOTIFIER, *NOTICES.values())},
     **{f"get {dead}": get(dead) for dead in DEAD.values()},
     "declare an exchange": lambda ch: ch.exchange_declare("probe.x", "topic"),
     "redeclare a work queue": lambda ch: ch.queue_declare(
@@ -49,8 +51,10 @@ ACTIONS = {
 # Written out, not derived from deploy_config: what each service's code needs, no more.
 ALLOWED = {
     "gateway": {"publish siades.commands"},
-    "data_service": {"publish siades.outbox", "publish siades.retry", f"consume {DATA}"},
-    "letter_service": {"publish siades.outbox", "publish siades.retry", f"consume {LETTER}"},
+    "data_service": {"publish siades.outbox", "publish siades.retry", f"consume {DATA}",
+                     f"consume {NOTICES[DATA]}"},
+    "letter_service": {"publish siades.outbox", "publish siades.retry", f"consume {LETTER}",
+                       f"consume {NOTICES[LETTER]}"},
     "notifier": {"publish siades.dead", f"consume {NOTIFIER}"},
     "ops": {"publish amq.default", *(f"get {dead}" for dead in DEAD.values())},
 }
