@@ -5,11 +5,20 @@ Ack policy (`Consumer._settle`), in one place; each outcome is counted (libs/met
 logged under the message's correlation id:
     handler returns            -> ack
     DecodeError/PermanentError -> reject without requeue: the queue dead-letters it to `<q>.dead`
-    TransientError, or a bug   -> copy to `siades.retry` (back in `<q>` after a delay that
+    TransientError             -> copy to `siades.retry` (back in `<q>` after a delay that
                                   doubles each time), ack; after `max_retries` copies, or if
                                   the copy cannot be made, reject to `<q>.dead`
+    any other exception (a bug) -> the same, but BUG_RETRIES (1) copy at most: a second look
+                                  may pass a race, a bug fails again while the resident waits
+    the broker connection lost -> nothing: the broker redelivers what was not acked
 A worker killed mid-message never acks: the broker redelivers, and the quorum queue's
 delivery limit parks a message that keeps killing its consumer.
+
+Whatever a command queue dead-letters, for any of these reasons, the broker also copies into
+`<q>.dead-notices`; the same consumer takes those beside `<q>` and acks each once its apology
+to the resident is confirmed (libs/notices.py): one that names no chat, is refused as
+unroutable or breaks, is acked without one; a nacked apology returns its notice to the queue,
+whose delivery limit drops it after DELIVERY_LIMIT tries.
 """
 
 from __future__ import annotations
@@ -30,16 +39,19 @@ from pika.exceptions import (
     UnroutableError,
 )
 
-from libs import metrics, topology
+from libs import metrics, notices, topology
 from libs.config import Settings
 from libs.errors import PermanentError, ServiceError, TransientError
 from libs.identity import mask_in_text
 from libs.logs import CORRELATION_HEADER, correlated
+from libs.notices import ERROR_HEADER
 
 log = logging.getLogger(__name__)
 
 RETRIES_HEADER = "x-retries"
-ERROR_HEADER = "x-last-error"
+# Retries of a message that failed with anything but a TransientError: a race may pass on a
+# second look; a bug will not, and the resident should hear of it in seconds, not minutes.
+BUG_RETRIES = 1
 MAX_RETRY_DELAY_MS = 60_000
 BROKER_ERRORS = (AMQPConnectionError, AMQPChannelError, ConnectionError, OSError)
 
@@ -187,13 +199,21 @@ def run_reconnecting(consume: Callable[[], None], stopping: threading.Event, que
             delay = min(delay * 2, 10.0)
 
 
+def correlation_of(properties) -> str | None:
+    """The correlation id a message carries in its header, else its message id."""
+    correlation = (properties.headers or {}).get(CORRELATION_HEADER)
+    return correlation if isinstance(correlation, str) else properties.message_id
+
+
 class Consumer:
-    """Consumes one queue with manual acks until stopped; reconnects when the broker goes."""
+    """Consumes one queue with manual acks until stopped, and beside it the queue's dead-letter
+    notices if it has them (`topology.noticed_queue`); reconnects when the broker goes."""
 
     def __init__(self, settings: Settings, queue: str, handler: Handler):
         self.settings = settings
         self.queue = queue
         self.handler = handler
+        self.notices = topology.noticed_queue(queue)
         self.consuming = False  # for /healthz
         self._stopping = threading.Event()
 
@@ -220,8 +240,15 @@ class Consumer:
             def on_message(ch, method, properties, body):
                 self._on_message(ch, method, properties, body, publisher)
 
+            def on_notice(ch, method, properties, body):
+                self._on_notice(ch, method, properties, body, publisher)
+
             channel.basic_consume(self.queue, on_message, auto_ack=False)
-            log.info("consuming %s (prefetch %d)", self.queue, self.settings.prefetch)
+            if self.notices:
+                # The prefetch is per consumer: a notice never waits for a free command slot.
+                channel.basic_consume(self.notices, on_notice, auto_ack=False)
+            log.info("consuming %s%s (prefetch %d)", self.queue,
+                     f" and {self.notices}" if self.notices else "", self.settings.prefetch)
             self.consuming = True
             while not self._stopping.is_set():
                 connection.process_data_events(time_limit=0.5)
@@ -236,9 +263,7 @@ class Consumer:
         return False, f"not consuming {self.queue}: no broker connection"
 
     def _on_message(self, channel, method, properties, body, publisher) -> None:
-        correlation = (properties.headers or {}).get(CORRELATION_HEADER)
-        with correlated(correlation if isinstance(correlation, str) else properties.message_id), \
-                metrics.handling(self.queue) as handled:
+        with correlated(correlation_of(properties)), metrics.handling(self.queue) as handled:
             outcome = self._settle(channel, method, properties, body, publisher)
             handled.outcome = (handled.outcome or outcome) if outcome == "ok" else outcome
 
@@ -263,9 +288,11 @@ class Consumer:
                        exc) -> str:
         retries = int(headers.get(RETRIES_HEADER, 0))
         message_id = properties.message_id or "?"
+        limit = self.settings.max_retries
         if not isinstance(exc, TransientError):
             log.exception("message %s failed unexpectedly", message_id, exc_info=exc)
-        if retries >= self.settings.max_retries:
+            limit = min(limit, BUG_RETRIES)
+        if retries >= limit:
             log.error("message %s failed %d times, parked: %s", message_id, retries + 1, exc)
             channel.basic_reject(method.delivery_tag, requeue=False)
             return "parked"
@@ -284,3 +311,26 @@ class Consumer:
             return "parked"
         channel.basic_ack(method.delivery_tag)
         return "retried"
+
+    def _on_notice(self, channel, method, properties, body, publisher) -> None:
+        with correlated(correlation_of(properties)):
+            outcome = self._apologise(channel, method, properties, body, publisher)
+        metrics.APOLOGIES.labels(self.queue, outcome).inc()
+
+    def _apologise(self, channel, method, properties, body, publisher) -> str:
+        try:
+            notice = notices.read_notice(body, properties, self.queue)
+            outcome = notices.tell(notice, publisher, self.queue)
+        except BROKER_ERRORS:
+            raise  # the connection is gone: the broker redelivers the notice
+        except TransientError as exc:
+            log.warning("apology for command %s not confirmed (%s); its notice goes back",
+                        properties.message_id, exc)
+            channel.basic_reject(method.delivery_tag, requeue=True)
+            return "failed"
+        except Exception as exc:  # noqa: BLE001 - unroutable or a bug: never a crash loop
+            log.error("apology for command %s not sent (%s); its notice is dropped",
+                      properties.message_id, exc, exc_info=not isinstance(exc, PermanentError))
+            outcome = "failed"
+        channel.basic_ack(method.delivery_tag)
+        return outcome

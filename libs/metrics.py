@@ -7,7 +7,8 @@ chat, user or message id. Each service exposes what it counts (the other familie
                 siades_gateway_publish_seconds; on its own GET /metrics (gunicorn workers
                 share PROMETHEUS_MULTIPROC_DIR, see libs/serving.py)
     workers     siades_commands_total, siades_command_seconds, siades_retries_total,
-                siades_dead_lettered_total (the consumer loop in libs/messaging.py)
+                siades_dead_lettered_total, siades_apologies_total (the consumer loop in
+                libs/messaging.py)
     notifier    siades_telegram_calls_total, siades_telegram_call_seconds,
                 siades_notifier_deliveries_total, siades_notifier_pauses_total,
                 siades_notifier_paused_seconds_total, siades_dead_lettered_total
@@ -68,6 +69,11 @@ COMMAND_SECONDS = Histogram("siades_command_seconds", "Seconds a worker spent on
 RETRIES = Counter("siades_retries", "Retries scheduled through <queue>.retry", ["queue"])
 DEAD_LETTERED = Counter("siades_dead_lettered", "Messages sent to <queue>.dead, by queue and "
                         "reason (rejected, parked, refused, malformed)", ["queue", "reason"])
+APOLOGIES = Counter("siades_apologies", "Commands that ended in <queue>.dead, by queue and what "
+                    "the resident was told (sent: an apology; repeat: died again after a "
+                    "requeue, the notifier drops a second apology; unaddressed: no chat to "
+                    "tell; failed: the apology could not be published)", ["queue", "outcome"])
+APOLOGY_OUTCOMES = ("sent", "repeat", "unaddressed", "failed")
 TELEGRAM_CALLS = Counter("siades_telegram_calls", "Bot API calls, by method and Telegram's "
                          "answer (200, 400, 403, 429, 5xx ..., timeout, network)",
                          ["method", "status"])
@@ -179,9 +185,10 @@ def show_from_start(*series: tuple[Counter, tuple[str, ...]]) -> None:
 
 
 def show_consumer(queue: str) -> None:
-    """A worker's retry and dead-letter series, at 0."""
+    """A worker's retry, dead-letter and apology series, at 0."""
     show_from_start((RETRIES, (queue,)), *((DEAD_LETTERED, (queue, reason))
-                                          for reason in ("rejected", "parked")))
+                                          for reason in ("rejected", "parked")),
+                    *((APOLOGIES, (queue, outcome)) for outcome in APOLOGY_OUTCOMES))
 
 
 def show_gateway() -> None:

@@ -242,3 +242,11 @@ BOT_DESCRIPTION = (
     "kantor desa. Tekan Mulai, lalu hubungkan akun Anda sekali dengan NIK dan No KK."
 )
 BOT_SHORT_DESCRIPTION = "Layanan {village}: data penduduk, bantuan sosial dan surat keterangan."
+
+# --- A command that ended in <queue>.dead (libs/notices.py) -------------------------------
+# Sent once per command, whatever killed it; the resident's request may still be done later if
+# the village office sends it back, hence "saat ini".
+COMMAND_FAILED = (
+    "Mohon maaf, permintaan Anda saat ini belum dapat kami proses. Petugas desa sudah "
+    "diberi tahu. Silakan coba lagi nanti atau hubungi kantor desa."
+)
