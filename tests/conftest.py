@@ -13,7 +13,11 @@ from libs.siades.db import make_engine, make_session_factory
 from tests.support.rabbit import Broker, free_port
 from tools.rabbitmq_node import RabbitNode
 
-pytest_plugins = ["tests.support.fixtures_mariadb", "tests.support.fixtures_postgres"]
+pytest_plugins = [
+    "tests.support.fixtures_mariadb",
+    "tests.support.fixtures_opensid",
+    "tests.support.fixtures_postgres",
+]
 
 
 @pytest.fixture(scope="session")
