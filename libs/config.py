@@ -41,6 +41,8 @@ class Settings:
 
     rabbitmq_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     database_url: str = "sqlite:///siades.db"
+    # OpenSID's config.kode_desa of the village served, where one database holds several.
+    village_code: str = ""
     telegram_bot_token: str = ""
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_secret: str = ""
@@ -102,6 +104,7 @@ class Settings:
         return cls(
             rabbitmq_url=get("RABBITMQ_URL", defaults.rabbitmq_url),
             database_url=get("DATABASE_URL", defaults.database_url),
+            village_code=get("VILLAGE_CODE", defaults.village_code).strip(),
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN", defaults.telegram_bot_token),
             telegram_api_url=get("TELEGRAM_API_URL", defaults.telegram_api_url).rstrip("/"),
             telegram_webhook_secret=get(

@@ -29,7 +29,7 @@ from libs.logs import CORRELATION_HEADER, setup_logging
 from libs.messaging import Consumer
 from libs.siades.bot_models import InboxEntry, OutboxEntry
 from libs.siades.coltypes import utcnow
-from libs.siades.db import make_engine, make_session_factory
+from libs.siades.village import connect_or_exit
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def serve(service: str, queue: str, handle: Handle) -> None:
     """Run a command worker of `service` on `queue` until SIGTERM/SIGINT."""
     settings = Settings.from_env()
     setup_logging(service, settings.log_level, settings.log_format)
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = connect_or_exit(settings).sessions
     consumer = Consumer(settings, queue, command_worker(service, factory, settings, handle))
     consumer.install_signal_handlers()
     metrics.show_consumer(queue)

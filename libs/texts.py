@@ -164,6 +164,19 @@ LETTER_FIELD_TOO_SHORT = "<b>{label}</b> terlalu pendek: tulis paling sedikit {m
 LETTER_FIELD_TOO_LONG = (
     "<b>{label}</b> terlalu panjang: paling banyak {maximum} huruf (Anda menulis {length})."
 )
+LETTER_FIELD_NOT_NUMBER = "<b>{label}</b> harus berupa angka, misalnya <code>3</code>."
+LETTER_FIELD_NOT_DATE = (
+    "<b>{label}</b> harus berupa tanggal dengan format tanggal-bulan-tahun, misalnya "
+    "<code>17-08-1990</code>."
+)
+LETTER_FIELD_NOT_TIME = "<b>{label}</b> harus berupa jam, misalnya <code>08:30</code>."
+LETTER_FIELD_NOT_CHOICE = "<b>{label}</b> harus salah satu dari: {choices}."
+LETTER_FIELD_CHOICES = "Pilihan: {choices}."
+LETTER_FIELD_OPTIONAL = "Boleh dikosongkan: ketik <code>-</code> untuk melewati."
+LETTER_UNAVAILABLE = (
+    "Maaf, <b>{title}</b> belum dapat diajukan melalui Telegram karena formatnya belum "
+    "tersedia di data desa. Silakan hubungi kantor desa."
+)
 LETTER_SUBMITTED = (
     "Permohonan <b>{title}</b> nomor <b>{number}</b> berhasil diajukan, silakan menunggu "
     "notifikasi prosesnya.\n{fields}"

@@ -18,6 +18,7 @@ from libs.siades.bot_models import STAFF_ROLES, Staff
 from libs.siades.db import make_engine, make_session_factory, normalise_url, session_scope
 from libs.siades.demo import NotEmptyError, seed_demo
 from libs.siades.schema import InitReport, init_db
+from libs.siades.village import VillageError
 
 __all__ = ["create_staff", "init_db", "main", "seed_demo"]
 
@@ -59,7 +60,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     engine = make_engine(url)
     try:
         if args.command == "init-db":
-            print_report(init_db(engine))
+            try:
+                print_report(init_db(engine, settings.village_code))
+            except VillageError as exc:
+                print(f"init-db made the tables but added no letter format: {exc}",
+                      file=sys.stderr)
+                return 1
             return 0
         if args.command == "schema":
             return print_revisions(engine)
@@ -81,8 +87,17 @@ def print_report(report: InitReport) -> None:
         print(f"created table {table}")
     for table, rows in report.filled_lookups.items():
         print(f"filled lookup table {table} ({rows} rows)")
-    if not (report.created_tables or report.filled_lookups or report.migrations.applied):
-        print("nothing to do: every table exists and every lookup table has rows")
+    if report.village is not None:
+        print(f"schema: {report.village.describe()}")
+    for name in report.formats.added:
+        print(f"added letter format {name}")
+    for kind in report.formats.missing:
+        print(f"missing letter format {kind}: residents cannot request it until the village "
+              "restores it in OpenSID")
+    if not (report.created_tables or report.filled_lookups or report.migrations.applied
+            or report.formats.added):
+        print("nothing to do: every table exists, every lookup table has rows and every "
+              "letter format is there")
 
 
 def print_revisions(engine: Engine) -> int:

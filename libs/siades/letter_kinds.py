@@ -1,110 +1,125 @@
-"""The five letters residents request in the chat, each tied to one OpenSID letter format.
+"""The five letters residents request in the chat: what the resident answers, and which OpenSID
+letter format each one is in either generation of OpenSID's schema. Pure data: the database side
+(the format rows, their form fields, adding what a database lacks) is libs/siades/letter_forms.py.
 
-A kind's `fields` are what the resident fills in, in the order of the one-line syntax
-(`SKU#bentuk usaha#tujuan#kegunaan`); they are stored as JSON in `permohonan_surat.isian_form`.
-`init-db` adds the formats a database lacks (OpenSID 22.12 has no "belum pernah menikah") and
-never changes existing rows.
+A kind's `fields` are the chat's questions, in the order of the paper's one-line syntax
+(`SKU#bentuk usaha#tujuan#kegunaan`). OpenSID 22.12's formats have no fields of their own, so
+the answers are stored in `permohonan_surat.isian_form` as they are. OpenSID >= 23.12's TinyMCE
+formats declare their fields (`kode_isian`): `fills` says how the chat's answers fill them
+(`tujuan` and `kegunaan` make one `keperluan`), and the original answers are kept beside them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from libs.siades.letters import LetterFormat, Setting
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 # OpenSID's default `format_nomor_surat`, for a database without one: S-14/007/3517092006/XI/2026
 DEFAULT_NUMBER_FORMAT = "[kode_surat]/[nomor_surat, 3]/[kode_desa]/[bulan_romawi]/[tahun]"
 
+TEXT, NUMBER, DATE, TIME, CHOICE = "text", "number", "date", "time", "choice"
+
 
 @dataclass(frozen=True)
 class Field:
-    """One answer the resident gives: its JSON key, how it is asked and shown, its bounds."""
+    """One answer the resident gives: its JSON key, how it is asked and shown, what it may be."""
 
     name: str
     label: str
     question: str
     min_length: int = 3
     max_length: int = 200
+    kind: str = TEXT  # TEXT, NUMBER, DATE (DD-MM-YYYY), TIME (HH:MM) or CHOICE
+    choices: tuple[str, ...] = ()  # for CHOICE
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class LegacyFormat:
+    """An OpenSID 22.12 format (RTF, `jenis` 1 or 2): init-db adds it where it is missing."""
+
+    slug: str  # tweb_surat_format.url_surat
+    code: str  # tweb_surat_format.kode_surat
+    name: str  # tweb_surat_format.nama
+
+
+Fill = Callable[[Mapping[str, str]], str]
 
 
 @dataclass(frozen=True)
 class LetterKind:
     code: str  # what residents type: SKU, SKD, ...
     title: str
-    slug: str  # tweb_surat_format.url_surat
-    format_code: str  # tweb_surat_format.kode_surat for a database that lacks the format
-    format_name: str
+    legacy: LegacyFormat
+    slug: str  # the OpenSID >= 23.12 TinyMCE format's url_surat
     fields: tuple[Field, ...]
     example: tuple[str, ...]
-    statement: str  # the letter's body; {field names} are filled in
+    statement: str  # the body of our own PDF; {field names} are filled in
+    # OpenSID >= 23.12: format field name -> its value from the chat's answers
+    fills: Mapping[str, Fill] = field(default_factory=dict, hash=False, compare=False)
 
     @property
-    def syntax(self) -> str:
-        return "#".join([self.code, *(f.label for f in self.fields)])
+    def slugs(self) -> tuple[str, str]:
+        """Both generations' url_surat: a request filed before an upgrade is still this kind."""
+        return self.slug, self.legacy.slug
 
-    @property
-    def example_text(self) -> str:
-        return "#".join([self.code, *self.example])
+
+def purpose(answers: Mapping[str, str]) -> str:
+    """`tujuan` and `kegunaan` as the one `keperluan` a current OpenSID letter prints:
+    "Pengajuan Pinjaman Modal (ditujukan kepada Bank BNI)"."""
+    return f"{answers['kegunaan']} (ditujukan kepada {answers['tujuan']})"
 
 
 PURPOSE = Field("tujuan", "tujuan surat", "Surat ini ditujukan kepada siapa/instansi apa?")
 USE = Field("kegunaan", "kegunaan surat", "Surat ini untuk keperluan apa?")
+# The village letter init-db adds to OpenSID >= 23.12, which has none for this
+# (libs/siades/formats/skbpn.json).
+SKBPN_SLUG = "surat-keterangan-belum-pernah-menikah"
 
 KINDS: dict[str, LetterKind] = {kind.code: kind for kind in (
     LetterKind(
-        "SKU", "Surat Keterangan Usaha", "surat_ket_usaha", "S-14", "Keterangan Usaha",
+        "SKU", "Surat Keterangan Usaha",
+        LegacyFormat("surat_ket_usaha", "S-14", "Keterangan Usaha"), "surat-keterangan-usaha",
         (Field("usaha", "bentuk usaha", "Apa bentuk usaha Anda?"), PURPOSE, USE),
         ("Peternakan Ayam", "Bank BNI", "Pengajuan Pinjaman Modal"),
         "benar-benar mempunyai usaha {usaha} yang berlokasi di desa kami.",
+        {"nama_usaha": lambda a: a["usaha"], "keperluan": purpose},
     ),
     LetterKind(
-        "SKD", "Surat Keterangan Domisili", "surat_ket_domisili", "S-41", "Keterangan Domisili",
+        "SKD", "Surat Keterangan Domisili",
+        LegacyFormat("surat_ket_domisili", "S-41", "Keterangan Domisili"),
+        "surat-keterangan-domisili",
         (PURPOSE, USE), ("Kantor Kecamatan", "Persyaratan Beasiswa"),
         "benar-benar berdomisili di alamat tersebut di atas.",
+        {"keperluan": purpose},
     ),
     LetterKind(
-        "SKCK", "Surat Pengantar SKCK", "surat_ket_catatan_kriminal", "S-07",
-        "Pengantar Surat Keterangan Catatan Kepolisian",
+        "SKCK", "Surat Pengantar SKCK",
+        LegacyFormat("surat_ket_catatan_kriminal", "S-07",
+                     "Pengantar Surat Keterangan Catatan Kepolisian"),
+        "surat-pengantar-surat-keterangan-catatan-kepolisian",
         (PURPOSE, USE), ("Polsek Jogoroto", "Melamar Pekerjaan"),
         "berkelakuan baik dan tidak pernah tersangkut perkara pidana sepanjang pengetahuan kami; "
         "surat ini diberikan sebagai pengantar pembuatan Surat Keterangan Catatan Kepolisian.",
+        # the format prints "... SKCK yang dipergunakan untuk [Form_keterangan]."
+        {"keterangan": purpose},
     ),
     LetterKind(
-        "SKBPN", "Surat Keterangan Belum Pernah Menikah", "surat_ket_belum_pernah_menikah",
-        "S-51", "Keterangan Belum Pernah Menikah",
+        "SKBPN", "Surat Keterangan Belum Pernah Menikah",
+        LegacyFormat("surat_ket_belum_pernah_menikah", "S-51",
+                     "Keterangan Belum Pernah Menikah"), SKBPN_SLUG,
         (PURPOSE, USE), ("KUA Jogoroto", "Persyaratan Menikah"),
         "sampai dengan tanggal surat ini belum pernah menikah.",
+        {"keperluan": purpose},
     ),
     LetterKind(
-        "SKUM", "Surat Keterangan Umum", "surat_ket_pengantar", "S-01", "Keterangan Pengantar",
+        "SKUM", "Surat Keterangan Umum",
+        LegacyFormat("surat_ket_pengantar", "S-01", "Keterangan Pengantar"),
+        "surat-keterangan-pengantar",
         (Field("keterangan", "keterangan", "Apa yang perlu diterangkan dalam surat ini?"),
          PURPOSE, USE),
         ("Tidak memiliki kendaraan bermotor", "Sekolah", "Persyaratan Beasiswa"),
         "{keterangan}.",
+        {"keperluan": purpose, "keterangan": lambda a: a["keterangan"]},
     ),
 )}
-
-
-def ensure_formats(session: Session) -> int:
-    """Add the letter formats (and the numbering setting) the database lacks; returns how many
-    formats were added."""
-    have = set(session.scalars(select(LetterFormat.slug)))
-    missing = [kind for kind in KINDS.values() if kind.slug not in have]
-    for kind in missing:
-        session.add(LetterFormat(slug=kind.slug, name=kind.format_name, code=kind.format_code,
-                                 self_service=1))
-    if session.scalar(select(Setting.id).where(Setting.key == "format_nomor_surat")) is None:
-        session.add(Setting(key="format_nomor_surat", value=DEFAULT_NUMBER_FORMAT, kind="text",
-                            category="format_surat", description="Format penomoran surat"))
-    return len(missing)
-
-
-def format_ids(session: Session) -> dict[str, int]:
-    """Kind code -> tweb_surat_format.id, for the kinds the database has."""
-    rows = session.execute(select(LetterFormat.slug, LetterFormat.id).where(
-        LetterFormat.slug.in_([kind.slug for kind in KINDS.values()])))
-    by_slug = dict(rows.all())
-    return {code: by_slug[kind.slug] for code, kind in KINDS.items() if kind.slug in by_slug}

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Integer, Numeric, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from libs.siades.base import MYSQL_TABLE_ARGS, Base
+from libs.siades.base import MYSQL_TABLE_ARGS, Base, VillageRow, newer_column
 from libs.siades.coltypes import Timestamp, TinyInt
 
 # permohonan_surat.status
@@ -29,7 +29,7 @@ STATUS_NAMES = {
 }
 
 
-class LetterFormat(Base):
+class LetterFormat(VillageRow, Base):
     """tweb_surat_format: a kind of letter, identified by its `slug` (url_surat)."""
 
     __tablename__ = "tweb_surat_format"
@@ -52,9 +52,14 @@ class LetterFormat(Base):
         "satuan_masa_berlaku", String(15), default="M", server_default="M"
     )
     qr_code: Mapped[int] = mapped_column(TinyInt, default=0, server_default=text("0"))
+    # OpenSID >= 23.12 (TinyMCE formats, `kind` 3 and 4): the form's fields as JSON
+    # ([{"tipe": "text", "kode": "[form_nama_usaha]", "nama": "Nama Usaha", ...}]) and the
+    # requirements as a JSON list of ref_syarat_surat ids.
+    field_spec: Mapped[str | None] = newer_column("kode_isian", Text)
+    requirement_spec: Mapped[str | None] = newer_column("syarat_surat", Text)
 
 
-class LetterLog(Base):
+class LetterLog(VillageRow, Base):
     """log_surat: an issued letter; `number` is the sequence number only."""
 
     __tablename__ = "log_surat"
@@ -62,8 +67,10 @@ class LetterLog(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     format_id: Mapped[int] = mapped_column("id_format_surat", Integer)
     resident_id: Mapped[int | None] = mapped_column("id_pend", Integer)
-    official_id: Mapped[int] = mapped_column("id_pamong", Integer)  # tweb_desa_pamong.pamong_id
-    user_id: Mapped[int] = mapped_column("id_user", Integer, default=0)
+    # tweb_desa_pamong.pamong_id and user.id: NOT NULL in 22.12, foreign keys (NULL allowed)
+    # from 23.12 on; the bot's signers are neither, so 0 or NULL (services/letter_service/issuing)
+    official_id: Mapped[int] = mapped_column("id_pamong", Integer)
+    user_id: Mapped[int] = mapped_column("id_user", Integer)
     issued_at: Mapped[datetime] = mapped_column(
         "tanggal", Timestamp, server_default=func.current_timestamp()
     )
@@ -78,9 +85,14 @@ class LetterLog(Base):
     archive_location: Mapped[str | None] = mapped_column(
         "lokasi_arsip", String(150), default="", server_default=""
     )
+    # OpenSID >= 23.12: who signed, by name (the bot's signers are not tweb_desa_pamong rows),
+    # and whether the letter is a draft (0 Konsep) or printed (1 Cetak).
+    official_name: Mapped[str | None] = newer_column("nama_pamong", String(100))
+    official_title: Mapped[str | None] = newer_column("nama_jabatan", String(100))
+    state: Mapped[int | None] = newer_column("status", TinyInt)
 
 
-class LetterRequest(Base):
+class LetterRequest(VillageRow, Base):
     """permohonan_surat: a resident's online request, as OpenSID's self-service writes it."""
 
     __tablename__ = "permohonan_surat"
@@ -104,7 +116,7 @@ class LetterRequest(Base):
     queue_number: Mapped[str | None] = mapped_column("no_antrian", String(100))
 
 
-class Setting(Base):
+class Setting(VillageRow, Base):
     """setting_aplikasi: OpenSID's key/value settings (e.g. `format_nomor_surat`)."""
 
     __tablename__ = "setting_aplikasi"

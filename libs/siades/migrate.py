@@ -38,7 +38,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect
 from sqlalchemy.engine import URL
 
-from libs.siades.base import Base
+from libs.siades.base import Base, generation_columns
 
 VERSION_TABLE = "bot_alembic_version"
 BOT_BASELINE = "bot_0001"
@@ -115,9 +115,19 @@ def only_tables(keep: Callable[[str], bool]) -> dict:
 
 
 def schema_diff(connection: Connection, tables: Collection[str]) -> list:
-    """What autogenerate finds between the database and the models, for `tables` only."""
+    """What autogenerate finds between the database and the models, for `tables` only; the
+    columns only one generation of OpenSID has (libs/siades/base.py) are left out."""
+    one_generation = generation_columns()
+    keep = only_tables(lambda name: name in tables)
+    include_object = keep["include_object"]
+
+    def include(obj, name, type_, reflected, other) -> bool:
+        if type_ == "column" and (obj.table.name, name) in one_generation:
+            return False
+        return include_object(obj, name, type_, reflected, other)
+
     context = MigrationContext.configure(connection, opts={
         "target_metadata": Base.metadata, "version_table": VERSION_TABLE,
-        **only_tables(lambda name: name in tables),
+        **keep, "include_object": include,
     })
     return compare_metadata(context, Base.metadata)

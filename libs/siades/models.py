@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, DateTime, Integer, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from libs.siades.base import MYSQL_TABLE_ARGS, Base
+from libs.siades.base import MYSQL_TABLE_ARGS, Base, VillageRow
 from libs.siades.coltypes import Timestamp, TinyInt, UInt, UTinyInt
 
 ALIVE = 1  # tweb_status_dasar: 1 HIDUP, 2 MATI, 3 PINDAH, 4 HILANG, 6 PERGI, 9 TIDAK VALID
@@ -89,7 +89,7 @@ class BloodType(Base):
 # --- places, families, households, people ------------------------------------------------------
 
 
-class Area(Base):
+class Area(VillageRow, Base):
     """tweb_wil_clusterdesa: a row per dusun, per RW and per RT ('0' or '-' where none)."""
 
     __tablename__ = "tweb_wil_clusterdesa"
@@ -101,15 +101,16 @@ class Area(Base):
     head_id: Mapped[int | None] = mapped_column("id_kepala", Integer, index=True)
 
 
-class Family(Base):
+class Family(VillageRow, Base):
     """tweb_keluarga: one Kartu Keluarga."""
 
     __tablename__ = "tweb_keluarga"
     __table_args__ = MYSQL_TABLE_ARGS
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     no_kk: Mapped[str | None] = mapped_column(String(16), unique=True)
-    # Trap: despite the name this holds tweb_penduduk.id of the head, as text.
-    head_id: Mapped[str | None] = mapped_column("nik_kepala", String(200), index=True)
+    # Trap: despite the name this holds tweb_penduduk.id of the head: text in 22.12, an integer
+    # (with a foreign key) from 23.12 on, so the driver hands back either.
+    head_id: Mapped[str | int | None] = mapped_column("nik_kepala", String(200), index=True)
     registered_at: Mapped[datetime | None] = mapped_column(
         "tgl_daftar", Timestamp, nullable=True, server_default=func.current_timestamp()
     )
@@ -131,11 +132,11 @@ class Family(Base):
     @property
     def head_resident_id(self) -> int | None:
         """tweb_penduduk.id of the head, parsed from the misnamed `nik_kepala`."""
-        text = (self.head_id or "").strip()
+        text = str(self.head_id if self.head_id is not None else "").strip()
         return int(text) if text.isdigit() else None
 
 
-class Household(Base):
+class Household(VillageRow, Base):
     """tweb_rtm: a rumah tangga; residents point at it by `no_kk` through tweb_penduduk.id_rtm."""
 
     __tablename__ = "tweb_rtm"
@@ -156,7 +157,7 @@ def _lookup(target: str, column: str):
     )
 
 
-class Resident(Base):
+class Resident(VillageRow, Base):
     """tweb_penduduk: one person in the registry, alive or not (see `base_status`)."""
 
     __tablename__ = "tweb_penduduk"

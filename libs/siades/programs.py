@@ -7,7 +7,13 @@ from datetime import date
 from sqlalchemy import Date, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from libs.siades.base import MYSQL_TABLE_ARGS, Base
+from libs.siades.base import (
+    MYSQL_TABLE_ARGS,
+    Base,
+    SharedVillageRow,
+    VillageRow,
+    older_column,
+)
 from libs.siades.coltypes import MediumInt, TinyInt, fixed_char
 
 # program.sasaran: what program_peserta.peserta holds.
@@ -17,7 +23,7 @@ TARGET_HOUSEHOLD = 3  # the household's number (tweb_rtm.no_kk)
 TARGET_GROUP = 4  # a group (kelompok) id
 
 
-class Program(Base):
+class Program(SharedVillageRow, Base):
     """A free-text program row (PKH, BPNT, JAMKESMAS...): match it by `name`."""
 
     __tablename__ = "program"
@@ -28,7 +34,9 @@ class Program(Base):
     description: Mapped[str | None] = mapped_column("ndesc", String(500))
     start_date: Mapped[date] = mapped_column("sdate", Date)
     end_date: Mapped[date] = mapped_column("edate", Date)
-    userid: Mapped[int] = mapped_column(MediumInt, default=0)
+    # NOT NULL in 22.12, gone from 23.12: an INSERT always names it, which is right because
+    # only init-db's 22.12 shape ever gets programs from us (seed-demo); reads never name it.
+    userid: Mapped[int | None] = older_column("userid", MediumInt, default=0)
     status: Mapped[int] = mapped_column(TinyInt, default=0, server_default=text("0"))  # 1 = aktif
     asaldana: Mapped[str | None] = mapped_column(fixed_char(30))  # source of funds
 
@@ -37,7 +45,7 @@ class Program(Base):
     )
 
 
-class ProgramParticipant(Base):
+class ProgramParticipant(VillageRow, Base):
     """One participant; `participant` is a NIK, No KK, household number or group per sasaran."""
 
     __tablename__ = "program_peserta"

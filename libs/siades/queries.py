@@ -26,9 +26,9 @@ from libs.siades.models import (
     Religion,
     Resident,
     Sex,
-    VillageConfig,
 )
 from libs.siades.programs import TARGET_FAMILY, TARGET_HOUSEHOLD, TARGET_PERSON
+from libs.siades.village import village_config
 
 SPOUSE_ROLES = (2, 3)  # SUAMI, ISTRI
 _NO_AREA = ("", "0", "-")  # how OpenSID writes "no RT/RW" in tweb_wil_clusterdesa
@@ -338,6 +338,6 @@ def program_memberships(
 
 
 def village_name(session: Session) -> str | None:
-    """The village's name from OpenSID's `config` (the first row), trimmed; None if unset."""
-    name = session.scalar(select(VillageConfig.village_name).order_by(VillageConfig.id).limit(1))
-    return _blank_to_none(name)
+    """The served village's name from OpenSID's `config`, trimmed; None if unset."""
+    config = village_config(session)
+    return _blank_to_none(config.village_name) if config is not None else None

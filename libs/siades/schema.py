@@ -1,5 +1,5 @@
 """init-db: run the migrations (libs/siades/migrate.py), recreate any table still missing, fill
-empty lookup tables; touching no row."""
+empty lookup tables, add the letter formats the village lacks; touching no other row."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, func, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
-from libs.siades import bot_models, letter_kinds, migrate, models
+from libs.siades import bot_models, migrate, models
 from libs.siades.base import Base
+from libs.siades.letter_forms import FormatReport, ensure_formats
 from libs.siades.lookups import LOOKUPS
+from libs.siades.village import Village, detect, session_factory
 
 
 @dataclass
@@ -20,11 +22,14 @@ class InitReport:
     migrations: migrate.MigrationReport = field(default_factory=migrate.MigrationReport)
     created_tables: list[str] = field(default_factory=list)
     filled_lookups: dict[str, int] = field(default_factory=dict)
-    added_letter_formats: int = 0
+    village: Village | None = None
+    formats: FormatReport = field(default_factory=lambda: FormatReport([], []))
 
 
-def init_db(engine: Engine) -> InitReport:
-    """Migrate to the heads, create any table still missing, then fill empty lookup tables."""
+def init_db(engine: Engine, village_code: str = "") -> InitReport:
+    """Migrate to the heads, create any table still missing, fill empty lookup tables, then add
+    the letter formats the village lacks (VillageError, after the tables, if the database
+    holds several villages and `village_code` names none of them)."""
     assert bot_models.BOT_MODELS  # imported for its tables on Base.metadata
     existing = set(inspect(engine).get_table_names())
     report = InitReport(migrations=migrate.upgrade(engine))
@@ -49,5 +54,8 @@ def init_db(engine: Engine) -> InitReport:
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"(SELECT max(id) FROM {table}))"))
             report.filled_lookups[table] = len(rows)
-        report.added_letter_formats = letter_kinds.ensure_formats(session)
+    with engine.connect() as connection:
+        report.village = detect(connection, village_code)
+    with session_factory(engine, report.village).begin() as session:
+        report.formats = ensure_formats(session)
     return report

@@ -16,15 +16,16 @@ from datetime import date, datetime
 import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from libs.formatting import tanggal
 from libs.siades import queries
 from libs.siades.bot_models import Staff
-from libs.siades.letter_kinds import KINDS, LetterKind, format_ids
-from libs.siades.letters import LetterRequest, VillageConfig
+from libs.siades.letter_forms import kinds_by_format
+from libs.siades.letter_kinds import LetterKind
+from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
+from libs.siades.village import village_config
 
 BLANK = "-"
 FONT = "Times"
@@ -98,8 +99,8 @@ def build_content(session: Session, request: LetterRequest, signer: Staff, numbe
 
 
 def village_identity(session: Session) -> Village:
-    """The first `config` row (OpenSID keeps one), blanks where the row leaves them."""
-    config = session.scalar(select(VillageConfig).order_by(VillageConfig.id).limit(1))
+    """The served village's `config` row, blanks where the row leaves them."""
+    config = village_config(session)
     if config is None:
         raise LookupError("the config table has no village")
     return Village(
@@ -114,10 +115,10 @@ def village_identity(session: Session) -> Village:
 
 def kind_of(session: Session, format_id: int) -> LetterKind:
     """The letter kind whose OpenSID format has this id."""
-    for code, kind_format_id in format_ids(session).items():
-        if kind_format_id == format_id:
-            return KINDS[code]
-    raise LookupError(f"tweb_surat_format {format_id} is not a letter kind of the bot")
+    kind = kinds_by_format(session).get(format_id)
+    if kind is None:
+        raise LookupError(f"tweb_surat_format {format_id} is not a letter kind of the bot")
+    return kind
 
 
 def request_answers(request: LetterRequest) -> dict[str, str]:

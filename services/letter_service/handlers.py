@@ -20,10 +20,11 @@ from libs.contracts import Command, Outgoing
 from libs.formatting import tanggal, value
 from libs.replies import reply
 from libs.siades import queries
+from libs.siades.letter_forms import LetterForm
 from libs.siades.letter_kinds import KINDS
 from services.letter_service import drafts, requests
 from services.letter_service.fields import FieldError, check_fields
-from services.letter_service.submission import Context, submit
+from services.letter_service.submission import Context, form_of, submit
 
 
 def handle(command: Command, session: Session, settings: Settings, now: datetime
@@ -49,20 +50,25 @@ def how_to(ctx: Context) -> list[Outgoing]:
     kind = KINDS.get(ctx.command.args[0] if ctx.command.args else "")
     if kind is None:
         return list_kinds(ctx)
-    text = texts.LETTER_HOW_TO.format(title=kind.title, syntax=kind.syntax,
-                                      example=kind.example_text)
+    form = form_of(ctx, kind)
+    if not isinstance(form, LetterForm):
+        return form
+    text = texts.LETTER_HOW_TO.format(title=kind.title, syntax=value(form.syntax),
+                                      example=value(form.example_text))
     start = {"text": f"Isi {kind.code} langkah demi langkah",
              "callback_data": f"AJUKAN {kind.code}"}
     return ctx.reply(text, {"inline_keyboard": [[start]]})
 
 
 def request_in_one_line(ctx: Context) -> list[Outgoing]:
-    kind = KINDS[ctx.command.args[0]]
+    form = form_of(ctx, KINDS[ctx.command.args[0]])
+    if not isinstance(form, LetterForm):
+        return form
     try:
-        fields = check_fields(kind, ctx.command.args[1:])
+        fields = check_fields(form, ctx.command.args[1:])
     except FieldError as error:
         return ctx.reply(error.message)
-    return submit(ctx, kind, fields)
+    return submit(ctx, form, fields)
 
 
 def status(ctx: Context) -> list[Outgoing]:

@@ -3,6 +3,7 @@ ready to be collected (status 3), all in the caller's transaction."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import date, datetime
@@ -23,10 +24,15 @@ from libs.siades.letters import (
     LetterRequest,
 )
 from libs.siades.models import Resident
+from libs.siades.village import Generation, generation_of
 from services.letter_service import document, numbering
 
-NO_OFFICIAL = 0  # log_surat.id_pamong: the bot's staff are not tweb_desa_pamong rows
-NO_USER = 0  # log_surat.id_user: nor OpenSID users
+# log_surat.id_pamong and id_user: the bot's staff are neither tweb_desa_pamong rows nor
+# OpenSID users. 22.12 wants 0 there; 23.12+ has foreign keys, so NULL, and the signer's name in
+# nama_pamong / nama_jabatan, which OpenSID's archive shows where there is no pamong row.
+NOBODY_2212 = 0
+PRINTED = 1  # log_surat.status on 23.12+: 0 Konsep (a draft), 1 Cetak
+SIGNER_TITLE = "Kepala Desa"
 NAME_IN_FILE_MAX = 50
 
 
@@ -61,7 +67,8 @@ def issue(session: Session, request: LetterRequest, signer: Staff, settings: Set
     url = f"{settings.verify_url_base}/verify/{token}"
     pdf = document.render_pdf(document.build_content(session, request, signer, number, url,
                                                      issued))
-    log_row = _log(session, request, sequence, file_name, local_now)
+    log_row = _log(session, request, signer, sequence, file_name, local_now)
+    _link_request(session, request, sequence)
     letter = LetterDocument(
         request_id=request.id, letter_log_id=log_row.id, number=number, file_name=file_name,
         pdf=pdf, token=token, issued_by=signer.id, issued_at=now,
@@ -120,15 +127,33 @@ def _number(session: Session, request: LetterRequest, kind: LetterKind, sequence
     )
 
 
-def _log(session: Session, request: LetterRequest, sequence: int, file_name: str,
-         local_now: datetime) -> LetterLog:
+def _log(session: Session, request: LetterRequest, signer: Staff, sequence: int,
+         file_name: str, local_now: datetime) -> LetterLog:
     """The log_surat row OpenSID's own archive lists (no_surat holds the sequence only)."""
     row = LetterLog(
-        format_id=request.format_id, resident_id=request.resident_id, official_id=NO_OFFICIAL,
-        user_id=NO_USER, issued_at=local_now, month=f"{local_now.month:02d}",
-        year=str(local_now.year), number=str(sequence), file_name=file_name,
-        note=f"Telegram #{request.id}",
+        format_id=request.format_id, resident_id=request.resident_id, issued_at=local_now,
+        month=f"{local_now.month:02d}", year=str(local_now.year), number=str(sequence),
+        file_name=file_name, note=f"Telegram #{request.id}",
     )
+    if generation_of(session) is Generation.OPENSID_2212:
+        row.official_id = row.user_id = NOBODY_2212
+    else:
+        row.official_id = row.user_id = None
+        row.official_name, row.official_title = signer.full_name, SIGNER_TITLE
+        row.state = PRINTED
     session.add(row)
     session.flush()
     return row
+
+
+def _link_request(session: Session, request: LetterRequest, sequence: int) -> None:
+    """On 23.12+, `isian_form.nomor` = the letter's no_surat: how OpenSID finds the letter
+    printed for a request (its archive and Layanan Mandiri match the two)."""
+    if generation_of(session) is Generation.OPENSID_2212:
+        return
+    try:
+        form = json.loads(request.form or "{}")
+    except ValueError:
+        form = {}
+    if isinstance(form, dict):
+        request.form = json.dumps({**form, "nomor": str(sequence)})

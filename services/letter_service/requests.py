@@ -1,9 +1,12 @@
 """Letter requests in the database: submit (one in process per resident), list, cancel.
 
-A request is a `permohonan_surat` row as OpenSID's own self-service writes it: status 1, the
-fields as JSON in `isian_form`, `no_hp_aktif` from the registry, `syarat` "[]", times in the
-village's local time. Whatever changes a status here also records it as seen by the status
-watcher, in the same transaction, so the resident is not told twice.
+A request is a `permohonan_surat` row as OpenSID's own Layanan Mandiri writes it: status 1, the
+form's fields as JSON in `isian_form` (libs/siades/letter_forms.py), `no_hp_aktif` the
+resident's phone from the registry, `syarat` each requirement "brought on paper" (-1), times in
+the village's local time; on OpenSID >= 23.12 the village's `config_id`, and the Layanan Mandiri
+account OpenSID's admin needs to open the request (libs/siades/mandiri.py). Whatever changes a
+status here also records it as seen by the status watcher, in the same transaction, so the
+resident is not told twice.
 
 One request in process (status 0, 1 or 2) per resident, also when several workers handle
 simultaneous requests: the resident's registry row is locked first (SELECT ... FOR UPDATE on
@@ -21,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from libs.siades.bot_models import LetterStatusSeen, LetterTransition
-from libs.siades.letter_kinds import KINDS, LetterKind, format_ids
+from libs.siades.letter_forms import LetterForm, kinds_by_format
+from libs.siades.letter_kinds import LetterKind
 from libs.siades.letters import (
     REQUEST_AWAITING_SIGNATURE,
     REQUEST_CANCELLED,
@@ -30,6 +34,7 @@ from libs.siades.letters import (
     REQUEST_READY,
     LetterRequest,
 )
+from libs.siades.mandiri import ensure_account
 from libs.siades.models import Resident
 
 IN_PROCESS = (REQUEST_INCOMPLETE, REQUEST_CHECKING, REQUEST_AWAITING_SIGNATURE)
@@ -45,30 +50,34 @@ class Pending:
 
 def kind_of(session: Session, request: LetterRequest) -> LetterKind | None:
     """The chat letter kind of a request, None for a format residents do not request here."""
-    by_format = {format_id: code for code, format_id in format_ids(session).items()}
-    code = by_format.get(request.format_id)
-    return KINDS[code] if code else None
+    return kinds_by_format(session).get(request.format_id)
 
 
-def submit(session: Session, resident: Resident, kind: LetterKind, fields: dict[str, str],
+def submit(session: Session, resident: Resident, form: LetterForm, fields: dict[str, str],
            local_now: datetime, utc_now: datetime) -> LetterRequest | Pending:
     """File a request with status 1, unless one is in process already."""
     _lock(session, resident)
     pending = in_process(session, resident)
     if pending is not None:
         return Pending(pending)
-    format_id = format_ids(session).get(kind.code)
-    if format_id is None:
-        raise LookupError(f"no tweb_surat_format row for {kind.slug}: run init-db")
     request = LetterRequest(
-        resident_id=resident.id, format_id=format_id, status=REQUEST_CHECKING,
-        form=json.dumps(fields, ensure_ascii=False), phone=resident.phone or "-",
-        requirements="[]", created_at=local_now, updated_at=local_now,
+        resident_id=resident.id, format_id=form.format_id, status=REQUEST_CHECKING,
+        # ASCII JSON (\u escapes): OpenSID's tables are often utf8mb3, which refuses emoji.
+        form=json.dumps(form.isian_form(fields, resident.id)), phone=phone_of(resident),
+        requirements=form.requirements(), created_at=local_now, updated_at=local_now,
     )
     session.add(request)
     session.flush()
+    ensure_account(session, resident.id, local_now)
     _record_seen(session, request, None, utc_now)
     return request
+
+
+def phone_of(resident: Resident) -> str:
+    """`no_hp_aktif`: the registry's phone, digits only as OpenSID keeps it; "-" without one
+    (the column is NOT NULL)."""
+    digits = "".join(ch for ch in resident.phone or "" if ch.isdigit())
+    return digits or "-"
 
 
 def in_process(session: Session, resident: Resident) -> LetterRequest | None:

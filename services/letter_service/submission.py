@@ -11,6 +11,7 @@ from libs.config import Settings
 from libs.contracts import Command, Outgoing
 from libs.formatting import local_time, tanggal, value
 from libs.replies import reply
+from libs.siades.letter_forms import LetterForm, letter_form
 from libs.siades.letter_kinds import LetterKind
 from libs.siades.models import Resident
 from services.letter_service import requests
@@ -29,9 +30,17 @@ class Context:
         return reply(self.command, text, keyboard or texts.MAIN_MENU)
 
 
-def submit(ctx: Context, kind: LetterKind, fields: dict[str, str]) -> list[Outgoing]:
+def form_of(ctx: Context, kind: LetterKind) -> LetterForm | list[Outgoing]:
+    """The kind as the village's database has it, or the reply that it cannot be requested."""
+    form = letter_form(ctx.session, kind)
+    if form is None:
+        return ctx.reply(texts.LETTER_UNAVAILABLE.format(title=kind.title))
+    return form
+
+
+def submit(ctx: Context, form: LetterForm, fields: dict[str, str]) -> list[Outgoing]:
     """File the request, or say which one is still in process."""
-    outcome = requests.submit(ctx.session, ctx.resident, kind, fields, ctx.local_now, ctx.now)
+    outcome = requests.submit(ctx.session, ctx.resident, form, fields, ctx.local_now, ctx.now)
     if isinstance(outcome, requests.Pending):
         pending = outcome.request
         pending_kind = requests.kind_of(ctx.session, pending)
@@ -39,11 +48,11 @@ def submit(ctx: Context, kind: LetterKind, fields: dict[str, str]) -> list[Outgo
             title=pending_kind.title if pending_kind else "surat", number=pending.id,
             date=tanggal(pending.created_at)))
     return ctx.reply(texts.LETTER_SUBMITTED.format(
-        title=kind.title, number=outcome.id, fields=field_lines(kind, fields)))
+        title=form.kind.title, number=outcome.id, fields=field_lines(form, fields)))
 
 
-def field_lines(kind: LetterKind, fields: dict[str, str]) -> str:
+def field_lines(form: LetterForm, fields: dict[str, str]) -> str:
     """The fields as `• label: value` lines, escaped."""
     return "\n".join(texts.LETTER_FIELD_LINE.format(label=field.label.capitalize(),
                                                     value=value(fields.get(field.name)))
-                     for field in kind.fields)
+                     for field in form.fields)

@@ -35,7 +35,6 @@ from libs.outbox import publish_pending
 from libs.publishing import Publisher
 from libs.siades.bot_models import LetterDocument, LetterStatusSeen, LetterTransition, OutboxEntry
 from libs.siades.coltypes import utcnow
-from libs.siades.db import make_engine, make_session_factory
 from libs.siades.letters import (
     REQUEST_AWAITING_SIGNATURE,
     REQUEST_CANCELLED,
@@ -46,6 +45,7 @@ from libs.siades.letters import (
     LetterRequest,
 )
 from libs.siades.models import Resident
+from libs.siades.village import connect_or_exit
 from services.letter_service.requests import kind_of
 
 log = logging.getLogger(__name__)
@@ -221,7 +221,7 @@ def serve() -> None:
     """`python -m services.letter_service watch`: until SIGTERM/SIGINT."""
     settings = Settings.from_env()
     setup_logging("letter_watcher", settings.log_level, settings.log_format)
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = connect_or_exit(settings).sessions
     publisher = Publisher(settings)
     watcher = Watcher(settings, factory, publisher)
     signal.signal(signal.SIGTERM, watcher.stop)

@@ -5,7 +5,7 @@ import signal
 from libs import metrics, topology
 from libs.config import Settings
 from libs.logs import setup_logging
-from libs.siades.db import make_engine, make_session_factory
+from libs.siades.village import connect_or_exit
 from libs.telegram import TelegramClient
 from services.notifier.dispatcher import Dispatcher
 
@@ -15,7 +15,7 @@ def main() -> None:
     setup_logging("notifier", settings.log_level, settings.log_format)
     if not settings.telegram_bot_token:
         raise SystemExit("TELEGRAM_BOT_TOKEN is not set: the notifier has no bot to send as.")
-    factory = make_session_factory(make_engine(settings.database_url))
+    factory = connect_or_exit(settings).sessions
 
     def make_client() -> TelegramClient:
         return TelegramClient(settings.telegram_api_url, settings.telegram_bot_token,

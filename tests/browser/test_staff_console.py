@@ -14,7 +14,7 @@ from libs.letter_tokens import generate_keypair
 from libs.siades.cli import create_staff
 from libs.siades.db import session_scope
 from libs.siades.demo import DEMO_RESIDENTS
-from libs.siades.letter_kinds import format_ids
+from libs.siades.letter_forms import format_ids
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
 from services.letter_service.console import create_console

@@ -14,6 +14,7 @@ from libs import topology
 from libs.contracts import Command
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
+from libs.siades.letter_forms import letter_form
 from libs.siades.letter_kinds import KINDS
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
@@ -77,7 +78,7 @@ def test_a_second_submission_waits_for_the_first_to_commit(database_url):
     def submit(name: str, engine, kind: str) -> None:
         with make_session_factory(engine).begin() as session:
             resident = session.scalar(select(Resident).where(Resident.nik == NIK))
-            outcomes[name] = requests.submit(session, resident, KINDS[kind],
+            outcomes[name] = requests.submit(session, resident, letter_form(session, KINDS[kind]),
                                              {"tujuan": "Kantor", "kegunaan": "Syarat"},
                                              NOW, NOW)
 

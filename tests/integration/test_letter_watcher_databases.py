@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
+from libs.siades.letter_forms import letter_form
 from libs.siades.letter_kinds import KINDS
 from libs.siades.models import Resident
 from services.letter_service import requests
@@ -29,7 +30,7 @@ def test_a_change_made_by_another_connection_is_told_once(database_url):
         resident = session.scalar(select(Resident).where(
             Resident.nik == DEMO_RESIDENTS["wife"][0]))
         resident.telegram = str(CHAT)
-        request_id = requests.submit(session, resident, KINDS["SKCK"],
+        request_id = requests.submit(session, resident, letter_form(session, KINDS["SKCK"]),
                                      {"tujuan": "Polsek", "kegunaan": "Melamar"}, NOW, NOW).id
     publisher = Recorder()
     assert watch_once(watcher_factory, publisher) == 0

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 
 from sqlalchemy import Engine, insert, inspect, text
 
-from libs.siades.base import Base
+from libs.siades.base import NEWER, Base
 from libs.siades.bot_models import AuditEntry, Staff
 from libs.siades.db import make_session_factory, session_scope
 from libs.siades.demo import insert_demo_village
-from libs.siades.letter_kinds import ensure_formats
+from libs.siades.letter_forms import ensure_formats
 from libs.siades.lookups import LOOKUPS
 from libs.siades.migrate import VERSION_TABLE
 from libs.siades.models import LOOKUP_MODELS
@@ -69,6 +69,18 @@ def versions(engine: Engine) -> set[str]:
         return set(conn.scalars(text(f"SELECT version_num FROM {VERSION_TABLE}")))
 
 
+def drop_generation_columns(engine: Engine, tables: Iterable[str], marker: str) -> None:
+    """Drop from `tables` the columns create_all made that only one generation of OpenSID has
+    (marker NEWER: leave 22.12's shape; OLDER: 23.12+'s)."""
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as conn:
+        for name in tables:
+            for column in Base.metadata.tables[name].columns:
+                if marker in column.info:
+                    conn.execute(text(f"ALTER TABLE {quote(name)} DROP COLUMN "
+                                      f"{quote(column.name)}"))
+
+
 def make_pre_migrations_database(engine: Engine, bot_tables: Iterable[str] | None = None, *,
                                  standalone: bool = True) -> None:
     """What init-db and some service made before migrations: create_all, lookups, rows."""
@@ -76,6 +88,7 @@ def make_pre_migrations_database(engine: Engine, bot_tables: Iterable[str] | Non
     bot_tables = sorted(BOT_TABLES if bot_tables is None else bot_tables)
     names = [*(sorted(OPENSID_TABLES) if standalone else ()), *bot_tables]
     Base.metadata.create_all(engine, tables=[Base.metadata.tables[name] for name in names])
+    drop_generation_columns(engine, names, NEWER)  # create_all made 22.12's shape then
     with session_scope(make_session_factory(engine)) as session:
         if standalone:
             for model in LOOKUP_MODELS:

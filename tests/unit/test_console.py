@@ -17,7 +17,7 @@ from libs.siades import cli
 from libs.siades.bot_models import AuditEntry, LetterDocument, LetterTransition, Staff
 from libs.siades.db import session_scope
 from libs.siades.demo import DEMO_RESIDENTS
-from libs.siades.letter_kinds import format_ids
+from libs.siades.letter_forms import format_ids
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
 from services.letter_service.console import create_console

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from libs.siades.bot_models import STAFF_HEAD, Staff
-from libs.siades.letter_kinds import format_ids
+from libs.siades.letter_forms import format_ids
 from libs.siades.letters import LetterRequest
 from services.letter_service.document import build_content, latin1, render_pdf
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from libs.config import Settings
 from libs.letter_tokens import generate_keypair, load_public_key, verify
 from libs.siades.bot_models import STAFF_HEAD, STAFF_OPERATOR, LetterDocument, Staff
-from libs.siades.letter_kinds import format_ids
+from libs.siades.letter_forms import format_ids
 from libs.siades.letters import REQUEST_CHECKING, REQUEST_READY, LetterLog, LetterRequest
 from services.letter_service.issuing import IssueError, issue, letter_file_name
 

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from libs.siades.letter_kinds import DEFAULT_NUMBER_FORMAT, format_ids
+from libs.siades.letter_forms import format_ids
+from libs.siades.letter_kinds import DEFAULT_NUMBER_FORMAT
 from libs.siades.letters import LetterLog
 from services.letter_service.numbering import (
     format_number,

@@ -12,7 +12,8 @@ from libs.config import Settings
 from libs.contracts import Command
 from libs.siades.bot_models import LetterDraft, LetterStatusSeen
 from libs.siades.demo import DEMO_RESIDENTS
-from libs.siades.letter_kinds import KINDS, format_ids
+from libs.siades.letter_forms import format_ids
+from libs.siades.letter_kinds import KINDS
 from libs.siades.letters import LetterRequest
 from services.data_service.handlers import handle as handle_data
 from services.gateway.commands import parse_text

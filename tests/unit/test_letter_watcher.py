@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 
 from libs.siades.bot_models import LetterDocument, LetterTransition
 from libs.siades.demo import DEMO_RESIDENTS
+from libs.siades.letter_forms import letter_form
 from libs.siades.letter_kinds import KINDS
 from libs.siades.models import Resident
 from services.letter_service import requests
@@ -28,7 +29,7 @@ def request_id(session_factory):
         resident = session.scalar(select(Resident).where(
             Resident.nik == DEMO_RESIDENTS["head"][0]))
         resident.telegram = str(CHAT)
-        filed = requests.submit(session, resident, KINDS["SKD"],
+        filed = requests.submit(session, resident, letter_form(session, KINDS["SKD"]),
                                 {"tujuan": "Kantor Kecamatan", "kegunaan": "Beasiswa"}, NOW, NOW)
         return filed.id
 

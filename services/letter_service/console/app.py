@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from libs import metrics
 from libs.config import Settings
-from libs.siades.db import make_engine, make_session_factory
 from services.letter_service.console import auth, filters, reports, views
 from services.letter_service.console.actions import ACTIONS
-from services.letter_service.console.database import close_db, db
+from services.letter_service.console.database import Sessions, close_db, db
 
 SESSION_HOURS = 10  # a working day; then log in again
 
@@ -46,8 +45,7 @@ def create_console(settings: Settings | None = None,
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     app.extensions["settings"] = settings
-    app.extensions["console_sessions"] = session_factory or make_session_factory(
-        make_engine(settings.database_url))
+    app.extensions["console_sessions"] = session_factory or Sessions(settings)
     CSRFProtect(app)
     filters.register(app, settings.timezone)
 

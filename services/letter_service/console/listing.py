@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from libs.formatting import age
 from libs.siades.bot_models import LetterDocument
+from libs.siades.letter_forms import FORM_METADATA
 from libs.siades.letter_kinds import KINDS, LetterKind
 from libs.siades.letters import LetterFormat, LetterRequest
 from libs.siades.models import ALIVE, Area, BaseStatus, Family, Resident
 from libs.siades.queries import area_label
 
 QUEUE_LIMIT = 200  # newest first; older ones are in OpenSID's own pages
-KINDS_BY_SLUG = {kind.slug: kind for kind in KINDS.values()}
+KINDS_BY_SLUG = {slug: kind for kind in KINDS.values() for slug in kind.slugs}
 
 
 @dataclass(frozen=True)
@@ -132,5 +133,6 @@ def form_fields(kind: LetterKind | None, raw: str | None) -> list[tuple[str, str
     fields = [(field.label, str(answers[field.name]))
               for field in (kind.fields if kind else ()) if field.name in answers]
     known = {field.name for field in kind.fields} if kind else set()
-    fields += [(key, str(value)) for key, value in answers.items() if key not in known]
+    fields += [(key, str(value)) for key, value in answers.items()
+               if key not in known and key not in FORM_METADATA]
     return fields
