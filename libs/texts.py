@@ -177,6 +177,11 @@ LETTER_UNAVAILABLE = (
     "Maaf, <b>{title}</b> belum dapat diajukan melalui Telegram karena formatnya belum "
     "tersedia di data desa. Silakan hubungi kantor desa."
 )
+LETTER_NOT_FOR_MARITAL_STATUS = (
+    "Maaf, <b>{title}</b> tidak dapat diajukan: menurut data desa status perkawinan Anda "
+    "<b>{status}</b>, sedangkan surat ini hanya untuk yang belum pernah kawin. Jika data itu "
+    "keliru, silakan hubungi kantor desa untuk memperbaikinya."
+)
 LETTER_SUBMITTED = (
     "Permohonan <b>{title}</b> nomor <b>{number}</b> berhasil diajukan, silakan menunggu "
     "notifikasi prosesnya.\n{fields}"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 DEFAULT_NUMBER_FORMAT = "[kode_surat]/[nomor_surat, 3]/[kode_desa]/[bulan_romawi]/[tahun]"
 
 TEXT, NUMBER, DATE, TIME, CHOICE = "text", "number", "date", "time", "choice"
+NEVER_MARRIED = 1  # tweb_penduduk_kawin: 1 BELUM KAWIN, 2 KAWIN, 3 CERAI HIDUP, 4 CERAI MATI
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class LetterKind:
     statement: str  # the body of our own PDF; {field names} are filled in
     # OpenSID >= 23.12: format field name -> its value from the chat's answers
     fills: Mapping[str, Fill] = field(default_factory=dict, hash=False, compare=False)
+    # The registry's status_kawin (tweb_penduduk_kawin.id) the requester must have, if any:
+    # OpenSID itself would print "belum pernah menikah" for a married resident.
+    marital_status: int | None = None
 
     @property
     def slugs(self) -> tuple[str, str]:
@@ -110,7 +114,7 @@ KINDS: dict[str, LetterKind] = {kind.code: kind for kind in (
                      "Keterangan Belum Pernah Menikah"), SKBPN_SLUG,
         (PURPOSE, USE), ("KUA Jogoroto", "Persyaratan Menikah"),
         "sampai dengan tanggal surat ini belum pernah menikah.",
-        {"keperluan": purpose},
+        {"keperluan": purpose}, marital_status=NEVER_MARRIED,
     ),
     LetterKind(
         "SKUM", "Surat Keterangan Umum",

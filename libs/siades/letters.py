@@ -86,10 +86,12 @@ class LetterLog(VillageRow, Base):
         "lokasi_arsip", String(150), default="", server_default=""
     )
     # OpenSID >= 23.12: who signed, by name (the bot's signers are not tweb_desa_pamong rows),
-    # and whether the letter is a draft (0 Konsep) or printed (1 Cetak).
+    # whether the letter is a draft (0 Konsep) or printed (1 Cetak), and the operator's check
+    # (1: OpenSID's archive lists it as "Siap Cetak"; NULL reads "Menunggu").
     official_name: Mapped[str | None] = newer_column("nama_pamong", String(100))
     official_title: Mapped[str | None] = newer_column("nama_jabatan", String(100))
     state: Mapped[int | None] = newer_column("status", TinyInt)
+    operator_checked: Mapped[int | None] = newer_column("verifikasi_operator", TinyInt)
 
 
 class LetterRequest(VillageRow, Base):

@@ -140,7 +140,7 @@ def _log(session: Session, request: LetterRequest, signer: Staff, sequence: int,
     else:
         row.official_id = row.user_id = None
         row.official_name, row.official_title = signer.full_name, SIGNER_TITLE
-        row.state = PRINTED
+        row.state, row.operator_checked = PRINTED, 1
     session.add(row)
     session.flush()
     return row

@@ -13,7 +13,7 @@ from libs.formatting import local_time, tanggal, value
 from libs.replies import reply
 from libs.siades.letter_forms import LetterForm, letter_form
 from libs.siades.letter_kinds import LetterKind
-from libs.siades.models import Resident
+from libs.siades.models import MaritalStatus, Resident
 from services.letter_service import requests
 
 
@@ -31,7 +31,13 @@ class Context:
 
 
 def form_of(ctx: Context, kind: LetterKind) -> LetterForm | list[Outgoing]:
-    """The kind as the village's database has it, or the reply that it cannot be requested."""
+    """The kind as the village's database has it, or the reply that it cannot be requested
+    (its format is missing, or the registry says the letter is not for this resident)."""
+    if kind.marital_status is not None and ctx.resident.marital_status_id != kind.marital_status:
+        status = ctx.session.get(MaritalStatus, ctx.resident.marital_status_id) \
+            if ctx.resident.marital_status_id is not None else None
+        return ctx.reply(texts.LETTER_NOT_FOR_MARITAL_STATUS.format(
+            title=kind.title, status=value(status.name if status else None)))
     form = letter_form(ctx.session, kind)
     if form is None:
         return ctx.reply(texts.LETTER_UNAVAILABLE.format(title=kind.title))

@@ -29,7 +29,7 @@ CHAT = 7301
 WORKERS = 4
 REQUESTS = [("SKD", "Kantor Kecamatan", "Persyaratan Beasiswa"),
             ("SKCK", "Polsek Jogoroto", "Melamar Pekerjaan"),
-            ("SKBPN", "KUA Jogoroto", "Persyaratan Menikah"),
+            ("SKUM", "Tidak memiliki kendaraan", "Sekolah", "Persyaratan Beasiswa"),
             ("SKU", "Warung Kopi", "Bank BRI", "Pinjaman Modal")] * 3
 
 

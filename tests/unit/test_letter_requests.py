@@ -77,7 +77,7 @@ def test_a_one_line_request_is_an_opensid_request_row(say, resident, session_fac
     ("SKU##Bank BNI#Modal", "Bentuk usaha</b> belum diisi"),
     ("SKD#Kantor#Beasiswa#lagi", "terlalu banyak"),
     ("SKCK#ab#Melamar Kerja", "Tujuan surat</b> terlalu pendek"),
-    ("SKBPN#" + "x" * 201 + "#Menikah", "Tujuan surat</b> terlalu panjang"),
+    ("SKD#" + "x" * 201 + "#Beasiswa", "Tujuan surat</b> terlalu panjang"),
 ])
 def test_each_field_is_checked_and_named(say, resident, session_factory, text, named):
     assert named in say(text).text
