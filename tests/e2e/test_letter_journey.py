@@ -18,6 +18,7 @@ from libs.siades.bot_models import LetterDocument
 from libs.siades.cli import create_staff
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
+from tests.support.console_client import Staff, texts_of
 from tests.support.system import System
 
 pytestmark = pytest.mark.integration
@@ -36,27 +37,6 @@ def system(amqp_url, sqlite_url, tmp_path):
     system.start_console()
     yield system
     system.stop()
-
-
-class Staff:
-    """A staff member's browser session on the console: logs in, posts forms with CSRF."""
-
-    def __init__(self, console: str, username: str, password: str):
-        self.console = console
-        self.http = requests.Session()
-        self.post("/masuk", "/masuk", username=username, password=password)
-
-    def post(self, page: str, action: str, **form) -> requests.Response:
-        html = self.http.get(self.console + page, timeout=10).text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-        response = self.http.post(self.console + action, data={"csrf_token": token, **form},
-                                  timeout=30)
-        response.raise_for_status()
-        return response
-
-
-def texts_of(messages: list[dict]) -> str:
-    return "\n".join(m.get("text") or m.get("caption") or "" for m in messages)
 
 
 def test_request_check_sign_deliver_verify(system):
