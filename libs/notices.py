@@ -130,8 +130,8 @@ def _update_message_id(value) -> str | None:
 
 
 def _count(death: dict) -> int:
-    count = death.get("count", 1)
-    return count if type(count) is int and count > 0 else 1
+    count = death.get("count", 1)  # pika's own `long`, an int subclass
+    return count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 1
 
 
 def _text(value) -> str:

@@ -7,6 +7,7 @@ import json
 import re
 from types import SimpleNamespace
 
+import pika.compat
 import pytest
 from prometheus_client import REGISTRY
 
@@ -31,6 +32,11 @@ def death(queue: str = DATA, reason: str = "rejected", count: int = 1) -> dict:
     """An x-death entry as pika decodes it."""
     return {"queue": queue, "reason": reason, "count": count, "exchange": "siades.commands",
             "routing-keys": ["data.biodata"]}
+
+
+def pika_long(number: int) -> int:
+    """A number as pika decodes a header's 64-bit integer: its own int subclass."""
+    return pika.compat.long(number)
 
 
 def value(name: str, **labels) -> float:
@@ -124,7 +130,7 @@ def test_the_message_id_falls_back_to_the_properties_then_the_update_id():
 
 def test_deaths_in_the_work_queue_are_counted_across_a_requeue():
     # Died, sent back with tools.dead_letters (x-death kept), died again: the newest first.
-    headers = {"x-death": [death(reason="delivery_limit"), death(count=1),
+    headers = {"x-death": [death(reason="delivery_limit"), death(count=pika_long(1)),
                            death(queue=topology.retry_queue(DATA), reason="expired", count=2)]}
     notice = notices.read_notice(encode(COMMAND), properties(**headers), DATA)
     assert (notice.reason, notice.deaths) == ("delivery_limit", 2)
@@ -194,7 +200,7 @@ def test_a_notice_is_acked_once_its_apology_is_published_and_counted():
 def test_a_command_that_dies_again_is_published_again_but_counted_as_a_repeat():
     publisher = FakePublisher()
     before = value("siades_apologies_total", queue=DATA, outcome="repeat")
-    notify(publisher, **{"x-death": [death(count=2)]})
+    notify(publisher, **{"x-death": [death(count=pika_long(2))]})
     # The same id: the notifier sends it only if the first never went.
     assert [p[3] for p in publisher.published] == ["tg-501:apology"]
     assert value("siades_apologies_total", queue=DATA, outcome="repeat") == before + 1
