@@ -6,7 +6,7 @@ import time
 import pika
 import pytest
 
-from libs import topology
+from libs import notices, topology
 from libs.messaging import ERROR_HEADER, RETRIES_HEADER, persistent
 from tools import dead_letters
 
@@ -95,3 +95,25 @@ def test_an_unknown_queue_is_refused_with_the_names(capsys):
     with pytest.raises(SystemExit):
         dead_letters.main(["list", "nope.commands"])
     assert "data_service.commands" in capsys.readouterr().err
+
+
+def test_each_dead_command_is_copied_for_an_apology_and_a_requeue_keeps_its_deaths(channel):
+    # Given two dead commands: each has its copy in the notice queue beside .dead
+    park_two(channel)
+    notices_queue = topology.notice_queue(topology.DATA_QUEUE)
+    assert settled(channel, notices_queue, 2)
+    for _ in range(2):
+        method, _, _ = channel.basic_get(notices_queue, auto_ack=True)
+        assert method is not None
+
+    # When one is sent back and its consumer rejects it again
+    assert dead_letters.requeue(channel, topology.DATA_QUEUE, 10, "cmd-1") == ["cmd-1"]
+    method, _, _ = channel.basic_get(topology.DATA_QUEUE)
+    channel.basic_reject(method.delivery_tag, requeue=False)
+
+    # Then its new notice says it died twice (x-death went back with it): the worker
+    # counts its apology as a repeat, which the notifier drops if it sent the first
+    assert settled(channel, notices_queue, 1)
+    _, properties, body = channel.basic_get(notices_queue, auto_ack=True)
+    notice = notices.read_notice(body, properties, topology.DATA_QUEUE)
+    assert (properties.message_id, notice.reason, notice.deaths) == ("cmd-1", "rejected", 2)
