@@ -68,6 +68,20 @@ def prepared(url: str, village_code: str = ""):
     return connect(url, village_code, wait=False)
 
 
+def sign_the_request(database, key_dir, signer: str):
+    """The village's one request, checked and then signed in our console by `signer`."""
+    key_file, _public = generate_keypair(key_dir)
+    settings = Settings(letter_signing_key_file=str(key_file))
+    with database.sessions.begin() as session:
+        head = Staff(username=signer.lower().replace(" ", "."), full_name=signer,
+                     role=STAFF_HEAD, password_hash="-")
+        session.add(head)
+        request = session.query(LetterRequest).one()
+        request.status = REQUEST_AWAITING_SIGNATURE
+        session.flush()
+        return issue(session, request, head, settings, NOW)
+
+
 def sql(url: str, query: str, **params):
     engine = create_engine(url)
     try:
@@ -199,16 +213,7 @@ def test_our_console_s_letter_is_logged_as_v2410_expects(opensid_v2410_db_url, t
     say = Chat(database, 9105)
     say(f"DAFTAR#{AHLUL_NIK}#{AHLUL_KK}")
     say("SKD#Kantor Camat Batulayar#Persyaratan Beasiswa")
-    key_file, _public = generate_keypair(tmp_path)
-    settings = Settings(letter_signing_key_file=str(key_file), timezone="Asia/Jakarta")
-    with database.sessions.begin() as session:
-        head = Staff(username="kades", full_name="H. Lalu Muhammad", role=STAFF_HEAD,
-                     password_hash="-")
-        session.add(head)
-        request = session.query(LetterRequest).one()
-        request.status = REQUEST_AWAITING_SIGNATURE
-        session.flush()
-        letter = issue(session, request, head, settings, NOW)
+    letter = sign_the_request(database, tmp_path, "H. Lalu Muhammad")
     assert letter.number.startswith("S-41/001/5201142005/XII/2026")
     [log] = sql(url, "SELECT config_id, id_format_surat, id_pend, id_pamong, id_user, "
                 "nama_pamong, nama_jabatan, status, verifikasi_operator, no_surat, bulan, tahun "
@@ -270,16 +275,7 @@ def test_each_village_numbers_its_letters_with_its_own_setting(two_village_v2410
     hidayat = villages.second_shared
     say(f"DAFTAR#{villages.shared_nik}#{hidayat.no_kk}")
     say("SKD#Kantor Camat#Beasiswa")
-    key_file, _public = generate_keypair(tmp_path)
-    settings = Settings(letter_signing_key_file=str(key_file))
-    with second.sessions.begin() as session:
-        head = Staff(username="kades2", full_name="Kades Sukamaju", role=STAFF_HEAD,
-                     password_hash="-")
-        session.add(head)
-        request = session.query(LetterRequest).one()
-        request.status = REQUEST_AWAITING_SIGNATURE
-        session.flush()
-        letter = issue(session, request, head, settings, NOW)
+    letter = sign_the_request(second, tmp_path, "Kades Sukamaju")
     # SECOND_NUMBER_FORMAT: [nomor_surat, 4]/[kode_surat]/[kode_desa]/[bulan_romawi]/[tahun]
     assert letter.number == f"0001/S-41/{villages.second_kode_desa}/XII/{date.today().year}"
     [(config_id,)] = sql(villages.url, "SELECT config_id FROM log_surat WHERE id = :id",

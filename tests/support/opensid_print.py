@@ -20,8 +20,7 @@ resident picked in the select2, the validity dates the date pickers fill in, the
 `pamong_id` disabled unless "u.b", and on the periksa page the resident's `isian_form` copied into
 the fields of the same name).
 
-    admin = load_admin_module().Admin("http://127.0.0.1:8072")
-    admin.login("admin", "Sid#2410admin")
+    admin = OpenSIDApp(...).admin()  # tests/support/opensid_app.py: logged in
     pdf, log_id = print_letter(admin, "surat-keterangan-belum-pernah-menikah", 2,
                                {"keperluan": "Persyaratan menikah di KUA"})
 """
@@ -30,46 +29,24 @@ from __future__ import annotations
 
 import calendar
 import html
-import importlib.util
 import json
-import os
 import re
-import sys
 import urllib.parse
 from datetime import date, datetime, timedelta, timezone
 from html.parser import HTMLParser
-from pathlib import Path
-from types import ModuleType
+
+from libs.siades.letter_forms import FORM_METADATA
 
 # OpenSID's dates are Asia/Jakarta (WIB, UTC+7, no daylight saving).
 WIB = timezone(timedelta(hours=7), "WIB")
-DEFAULT_ADMIN_PY = Path(__file__).resolve().parents[3] / "shared" / "opensid" / "v2410" / "admin.py"
 
 # Keys the periksa page removes from isian_form before its JavaScript copies the rest into the
 # form (Permohonan_surat_admin::ambil_isi_form).
-PERIKSA_DROPS = ("url_surat", "url_remote", "nik", "id_surat", "nomor", "pilih_atas_nama",
-                 "pamong", "pamong_nip", "jabatan", "pamong_id")
+PERIKSA_DROPS = FORM_METADATA
 
 
 class OpenSIDPrintError(RuntimeError):
     """A step of the print flow did not answer what a browser would get."""
-
-
-def load_admin_module(path: str | os.PathLike | None = None) -> ModuleType:
-    """Import admin.py (default: $OPENSID_ADMIN_PY or ../shared/opensid/v2410/admin.py) without
-    writing a __pycache__ next to it."""
-    path = Path(path or os.environ.get("OPENSID_ADMIN_PY") or DEFAULT_ADMIN_PY)
-    if "opensid_admin" in sys.modules:
-        return sys.modules["opensid_admin"]
-    spec = importlib.util.spec_from_file_location("opensid_admin", path)
-    module = importlib.util.module_from_spec(spec)
-    before, sys.dont_write_bytecode = sys.dont_write_bytecode, True
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.dont_write_bytecode = before
-    sys.modules["opensid_admin"] = module
-    return module
 
 
 # --- forms, as a browser submits them -------------------------------------------------------

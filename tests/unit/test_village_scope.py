@@ -211,6 +211,14 @@ def test_answers_outside_ascii_are_stored_as_json_escapes(current):
     assert json.loads(raw)["tujuan"] == "Kantor Kecamatan 🏛"
 
 
+def edit_fields(current, slug: str, spec: str) -> None:
+    """What a village does in OpenSID's admin: change a format's fields (kode_isian)."""
+    with current.engine.begin() as conn:
+        conn.execute(text("UPDATE tweb_surat_format SET kode_isian = :spec "
+                          "WHERE url_surat = :slug AND config_id = 1"),
+                     {"spec": spec, "slug": slug})
+
+
 def test_a_field_the_village_added_to_the_format_is_asked_in_the_chat(current):
     spec = json.dumps(current_sqlite.FIELD_SPECS["SKU"] + [
         {"tipe": "select-manual", "kode": "[form_jenis_tempat]", "nama": "Jenis Tempat",
@@ -218,10 +226,7 @@ def test_a_field_the_village_added_to_the_format_is_asked_in_the_chat(current):
          "required": "1"},
         {"tipe": "date", "kode": "[form_mulai_usaha]", "nama": "Mulai Usaha",
          "deskripsi": "Sejak kapan usaha berjalan?", "required": "0"}])
-    with current.engine.begin() as conn:
-        conn.execute(text("UPDATE tweb_surat_format SET kode_isian = :spec "
-                          "WHERE url_surat = 'surat-keterangan-usaha' AND config_id = 1"),
-                     {"spec": spec})
+    edit_fields(current, "surat-keterangan-usaha", spec)
     sessions = current.sessions(VILLAGE_1)
     chat(sessions, f"DAFTAR#{BUDI_NIK}#{BUDI_KK}", 703)
     how = chat(sessions, "SKU", 703)
@@ -239,10 +244,7 @@ def test_the_guided_request_asks_the_added_field_with_its_choices(current):
     spec = json.dumps(current_sqlite.FIELD_SPECS["SKD"] + [
         {"tipe": "number", "kode": "[form_lama_tinggal]", "nama": "Lama Tinggal",
          "deskripsi": "Berapa tahun tinggal di alamat ini?", "required": "1"}])
-    with current.engine.begin() as conn:
-        conn.execute(text("UPDATE tweb_surat_format SET kode_isian = :spec "
-                          "WHERE url_surat = 'surat-keterangan-domisili' AND config_id = 1"),
-                     {"spec": spec})
+    edit_fields(current, "surat-keterangan-domisili", spec)
     sessions = current.sessions(VILLAGE_1)
     chat(sessions, f"DAFTAR#{BUDI_NIK}#{BUDI_KK}", 704)
     assert "(1/3)" in chat(sessions, "AJUKAN SKD", 704)
