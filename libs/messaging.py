@@ -8,8 +8,8 @@ logged under the message's correlation id:
     TransientError             -> copy to `siades.retry` (back in `<q>` after a delay that
                                   doubles each time), ack; after `max_retries` copies, or if
                                   the copy cannot be made, reject to `<q>.dead`
-    any other exception (a bug) -> the same, but BUG_RETRIES (1) copy at most: a second look
-                                  may pass a race, a bug fails again while the resident waits
+    another exception (a bug)  -> the same, but BUG_RETRIES (1) copy at most: a second look
+                                  may pass a race; a bug fails again while the resident waits
     the broker connection lost -> nothing: the broker redelivers what was not acked
 A worker killed mid-message never acks: the broker redelivers, and the quorum queue's
 delivery limit parks a message that keeps killing its consumer.

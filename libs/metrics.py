@@ -71,8 +71,9 @@ DEAD_LETTERED = Counter("siades_dead_lettered", "Messages sent to <queue>.dead, 
                         "reason (rejected, parked, refused, malformed)", ["queue", "reason"])
 APOLOGIES = Counter("siades_apologies", "Commands that ended in <queue>.dead, by queue and what "
                     "the resident was told (sent: an apology; repeat: died again after a "
-                    "requeue, the notifier drops a second apology; unaddressed: no chat to "
-                    "tell; failed: the apology could not be published)", ["queue", "outcome"])
+                    "requeue, the same apology, which the notifier drops if it sent the first; "
+                    "unaddressed: no chat to tell; failed: the apology could not be "
+                    "published)", ["queue", "outcome"])
 APOLOGY_OUTCOMES = ("sent", "repeat", "unaddressed", "failed")
 TELEGRAM_CALLS = Counter("siades_telegram_calls", "Bot API calls, by method and Telegram's "
                          "answer (200, 400, 403, 429, 5xx ..., timeout, network)",
