@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from libs import metrics, topology
@@ -126,8 +126,12 @@ def command_worker(service: str, factory: sessionmaker, settings: Settings, hand
                 factory, service, command, lambda s: handle(command, s, settings, utcnow())
             )
             publish_pending(factory, publisher, entries)
-        except OperationalError as exc:
-            raise TransientError(f"database unavailable: {exc.orig!r}") from exc
+        except DBAPIError as exc:
+            # The database away: OperationalError, or a connection dropped under us (psycopg
+            # reports that as InterfaceError); anything else the database refuses is a bug.
+            if isinstance(exc, OperationalError) or exc.connection_invalidated:
+                raise TransientError(f"database unavailable: {exc.orig!r}") from exc
+            raise
         log.info("command %s (%s) handled, %d repl%s published", command.message_id,
                  command.routing_key, len(entries), "y" if len(entries) == 1 else "ies")
 
