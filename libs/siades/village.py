@@ -79,38 +79,46 @@ def detect(connection: Connection, village_code: str = "") -> Village:
     """The generation of the database's schema and the village to serve, or VillageError."""
     inspector = inspect(connection)
     tables = set(inspector.get_table_names())
-    scoped = _scoped_tables()
-    with_config_id = {t for t in scoped & tables
+    generation = _generation(inspector, tables)
+    row = _choose(_villages(connection) if "config" in tables else [], village_code.strip(),
+                  generation)
+    if row is None:
+        return Village(generation, None, "", "")  # a new database, before seed-demo
+    if generation is Generation.OPENSID_2212:
+        return Village(generation, None, row.name, row.code)
+    return Village(generation, row.id, row.name, row.code,
+                   layanan_mandiri="tweb_penduduk_mandiri" in tables)
+
+
+def _generation(inspector, tables: set[str]) -> Generation:
+    """23.12+ where tweb_penduduk has config_id; refused where only some village tables do."""
+    scoped = _scoped_tables() & tables
+    with_config_id = {t for t in scoped
                       if "config_id" in {c["name"] for c in inspector.get_columns(t)}}
-    generation = (Generation.OPENSID_2312 if "tweb_penduduk" in with_config_id
-                  else Generation.OPENSID_2212)
-    if generation is Generation.OPENSID_2312 and with_config_id != scoped & tables:
-        raise VillageError(
-            "the database mixes OpenSID's generations: config_id is missing from "
-            f"{', '.join(sorted(scoped & tables - with_config_id))}")
-    rows = _villages(connection) if "config" in tables else []
-    code = village_code.strip()
+    if "tweb_penduduk" not in with_config_id:
+        return Generation.OPENSID_2212
+    if with_config_id != scoped:
+        raise VillageError("the database mixes OpenSID's generations: config_id is missing "
+                           f"from {', '.join(sorted(scoped - with_config_id))}")
+    return Generation.OPENSID_2312
+
+
+def _choose(rows: list[_ConfigRow], code: str, generation: Generation) -> _ConfigRow | None:
+    """The `config` row VILLAGE_CODE names, else the only one; None in an empty 22.12 one."""
     if code:
         chosen = [row for row in rows if row.code == code]
         if not chosen:
             raise VillageError(f"VILLAGE_CODE={code} names no village in this database "
                                f"(config): {_listing(rows)}")
-    elif len(rows) > 1:
+        return chosen[0]
+    if len(rows) > 1:
         raise VillageError(
             f"this database holds {len(rows)} villages (config): {_listing(rows)}; set "
             "VILLAGE_CODE to the kode_desa of the one this installation serves")
-    else:
-        chosen = rows
-    if not chosen:
-        if generation is Generation.OPENSID_2312:
-            raise VillageError("the config table holds no village: set the village up in "
-                               "OpenSID first")
-        return Village(generation, None, "", "")  # a new database, before seed-demo
-    row = chosen[0]
-    if generation is Generation.OPENSID_2212:
-        return Village(generation, None, row.name, row.code)
-    return Village(generation, row.id, row.name, row.code,
-                   layanan_mandiri="tweb_penduduk_mandiri" in tables)
+    if not rows and generation is Generation.OPENSID_2312:
+        raise VillageError("the config table holds no village: set the village up in OpenSID "
+                           "first")
+    return rows[0] if rows else None
 
 
 @dataclass(frozen=True)

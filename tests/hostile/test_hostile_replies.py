@@ -163,7 +163,8 @@ def test_registry_values_are_shown_escaped(hostile_registry, chat):
 
 def test_letter_fields_are_echoed_escaped(session_factory, chat):
     chat.say(f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")
-    for kind in KINDS.values():
+    # SKBPN is not for the head, who is married; its answers are echoed by the same code.
+    for kind in (k for k in KINDS.values() if k.marital_status is None):
         values = [HTML_INPUTS[(i + len(kind.code)) % len(HTML_INPUTS)]
                   for i in range(len(kind.fields))]
         submitted = chat.say("#".join([kind.code, *values]))

@@ -109,7 +109,8 @@ def test_sql_metacharacters_are_stored_as_typed(factory):
     assert "berhasil" in chat.say(f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")
 
     filed = []
-    for i, kind in enumerate(KINDS.values()):
+    # SKBPN is not for the head, who is married; its answers are stored by the same code.
+    for i, kind in enumerate(k for k in KINDS.values() if k.marital_status is None):
         for j in range(0, len(one_line), len(kind.fields)):
             values = [as_field(one_line[(j + k + i) % len(one_line)])
                       for k in range(len(kind.fields))]
