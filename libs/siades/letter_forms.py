@@ -26,6 +26,7 @@ from libs.siades.letter_kinds import (
     DEFAULT_NUMBER_FORMAT,
     KINDS,
     NUMBER,
+    NUMBER_FORMAT_KEY,
     SKBPN_SLUG,
     TEXT,
     TIME,
@@ -35,7 +36,6 @@ from libs.siades.letter_kinds import (
 from libs.siades.letters import LetterFormat, Setting
 from libs.siades.village import Generation, generation_of, village_of
 
-NUMBER_FORMAT_KEY = "format_nomor_surat"
 BRING_TO_OFFICE = "-1"  # permohonan_surat.syarat: the paper is brought to the office
 TEXTAREA_MAX = 500
 # isian_form keys that are not the resident's answers: what OpenSID's Layanan Mandiri adds, and
@@ -183,7 +183,8 @@ def _requirement_ids(spec: str | None) -> tuple[int, ...]:
 
 def format_ids(session: Session) -> dict[str, int]:
     """Kind code -> tweb_surat_format.id of this generation's format, for the kinds present."""
-    slugs = {_slug(session, kind): code for code, kind in KINDS.items()}
+    legacy = generation_of(session) is Generation.OPENSID_2212
+    slugs = {_slug(kind, legacy): code for code, kind in KINDS.items()}
     rows = session.execute(select(LetterFormat.slug, LetterFormat.id)
                            .where(LetterFormat.slug.in_(slugs)))
     return {slugs[slug]: format_id for slug, format_id in rows}
@@ -198,8 +199,7 @@ def kinds_by_format(session: Session) -> dict[int, LetterKind]:
     return {format_id: by_slug[slug] for format_id, slug in rows}
 
 
-def _slug(session: Session, kind: LetterKind) -> str:
-    legacy = generation_of(session) is Generation.OPENSID_2212
+def _slug(kind: LetterKind, legacy: bool) -> str:
     return kind.legacy.slug if legacy else kind.slug
 
 
@@ -222,7 +222,7 @@ def ensure_formats(session: Session) -> FormatReport:
     have = set(session.scalars(select(LetterFormat.slug)))
     legacy = generation_of(session) is Generation.OPENSID_2212
     for kind in KINDS.values():
-        if _slug(session, kind) in have:
+        if _slug(kind, legacy) in have:
             continue
         if legacy:
             session.add(LetterFormat(slug=kind.legacy.slug, name=kind.legacy.name,

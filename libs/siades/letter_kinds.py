@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-# OpenSID's default `format_nomor_surat`, for a database without one: S-14/007/3517092006/XI/2026
+# OpenSID's setting_aplikasi key of the letter numbers' template, and its default for a database
+# without one: S-14/007/3517092006/XI/2026
+NUMBER_FORMAT_KEY = "format_nomor_surat"
 DEFAULT_NUMBER_FORMAT = "[kode_surat]/[nomor_surat, 3]/[kode_desa]/[bulan_romawi]/[tahun]"
 
 TEXT, NUMBER, DATE, TIME, CHOICE = "text", "number", "date", "time", "choice"

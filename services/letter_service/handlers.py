@@ -20,7 +20,7 @@ from libs.contracts import Command, Outgoing
 from libs.formatting import tanggal, value
 from libs.replies import reply
 from libs.siades import queries
-from libs.siades.letter_forms import LetterForm
+from libs.siades.letter_forms import LetterForm, kinds_by_format
 from libs.siades.letter_kinds import KINDS
 from services.letter_service import drafts, requests
 from services.letter_service.fields import FieldError, check_fields
@@ -76,8 +76,9 @@ def status(ctx: Context) -> list[Outgoing]:
     if not found:
         return ctx.reply(texts.LETTER_STATUS_NONE)
     lines = [texts.LETTER_STATUS_HEADER]
+    kinds = kinds_by_format(ctx.session)  # one look at the formats for the whole list
     for request in found:
-        kind = requests.kind_of(ctx.session, request)
+        kind = kinds.get(request.format_id)
         line = texts.LETTER_STATUS_ENTRY.format(
             number=request.id, title=kind.title if kind else "Surat",
             state=texts.LETTER_STATES.get(request.status, "-"),

@@ -13,11 +13,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from libs.siades.letter_kinds import DEFAULT_NUMBER_FORMAT
+from libs.siades.letter_kinds import DEFAULT_NUMBER_FORMAT, NUMBER_FORMAT_KEY
 from libs.siades.letters import LetterFormat, LetterLog, Setting
 
 ROMAN_MONTHS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
-NUMBER_FORMAT_KEY = "format_nomor_surat"
 _PLACEHOLDER = re.compile(r"\[\s*([a-z_]+)\s*(?:,\s*(\d+)\s*)?\]", re.IGNORECASE)
 
 
