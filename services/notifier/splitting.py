@@ -17,6 +17,7 @@ MAX_MESSAGE_LENGTH = 4096
 # long word can be cut).
 _TOKEN = re.compile(r"<[^>]*>|&#?\w+;|\n| +|[^<&\n ]{1,64}|[<&]")
 _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][\w-]*)")
+_TAGS = re.compile(r"<[^>]*>")
 
 
 def utf16_len(text: str) -> int:
@@ -35,7 +36,7 @@ def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH, html: bool = True) ->
     while start < len(tokens):
         end, opened_after = _cut(tokens, start, opened, limit, html)
         body = "".join(tokens[start:end]).strip("\n")
-        if body.strip():
+        if _TAGS.sub("", body).strip():  # tags alone (the text's last </i>) make no part
             prefix = "".join(tag for _, tag in opened)
             suffix = "".join(f"</{name}>" for name, _ in reversed(opened_after))
             parts.append(prefix + body + suffix)
@@ -62,6 +63,8 @@ def _cut(tokens: list[str], start: int, opened: list[tuple[str, str]], limit: in
             just_opened = html and _TAG.match(token) is not None and token[1:2] != "/"
         if just_opened:
             continue  # a cut here would leave an empty element: <code></code>
+        if html and index + 1 < len(tokens) and tokens[index + 1].startswith("</"):
+            continue  # nor here: the next part would open the element only to close it
         cut = (index + 1, list(stack))
         best_any = cut
         if token == "\n":

@@ -85,6 +85,16 @@ def test_every_part_fits_balances_and_nothing_is_lost(lines, limit):
         assert not any(empty.search(p) for p in parts)
 
 
+def test_the_closing_tags_left_at_the_end_make_no_part_of_their_own():
+    # Found by hypothesis: the text's last "\n\n</i>" came out as a part "<i></i>".
+    lines = ["0&amp;<code>" + "0" * 17 + "</code>",
+             "<b>0</b><b>0</b><b>000\U00010000</b>  " + "&amp;" * 4 + "<b>" + "0" * 8 + "</b>"
+             "<code>0000" + "\U00010000" * 2 + "</code><code>" + "0" * 12 + "\U00010000" * 3
+             + "</code>", "&amp;&amp;", "0" * 8 + "\U00010000" + "0" * 6 + "\U00010000" * 5, "", ""]
+    parts = split_text("<i>" + "\n".join(lines) + "</i>", limit=200)
+    assert len(parts) == 1 and parts[0].endswith("</i>")
+
+
 def test_a_cut_never_leaves_an_empty_element():
     text = "<i>" + "0" * 150 + "<code>" + "1" * 100 + "</code></i>"
     parts = split_text(text, limit=170)
