@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Integer, LargeBinary, SmallInteger, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,6 +55,20 @@ class RegistrationAttempt(Base):
     attempted_at: Mapped[datetime] = mapped_column(PreciseDateTime, index=True, default=utcnow)
     success: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(32))
+    # SHA-256 hex of the NIK tried: guesses at one NIK are counted across all accounts.
+    nik_digest: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+
+
+class LoginAttempt(Base):
+    """One staff login to the console, kept to throttle guessing per account and per address."""
+
+    __tablename__ = "bot_login_attempts"
+    __table_args__ = MYSQL_TABLE_ARGS
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(PreciseDateTime, index=True, default=utcnow)
+    username: Mapped[str] = mapped_column(String(64), index=True)  # as typed, maybe no account
+    address: Mapped[str] = mapped_column(String(45), index=True)  # the client's IP address
+    success: Mapped[bool] = mapped_column(Boolean)
 
 
 class Notification(Base):
@@ -98,6 +121,9 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(20))  # one of STAFF_ROLES
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by a password reset: the next login must choose a new one first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
     created_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
 
 
@@ -117,6 +143,9 @@ class LetterDocument(Base):
     token: Mapped[str] = mapped_column(Text)  # the signed verification token in the QR code
     issued_by: Mapped[int] = mapped_column(Integer)  # bot_staff.id
     issued_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+    # A letter withdrawn after it was issued: the verification page says DICABUT.
+    revoked_at: Mapped[datetime | None] = mapped_column(PreciseDateTime, nullable=True)
+    revoked_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class LetterDraft(Base):
@@ -128,6 +157,8 @@ class LetterDraft(Base):
     kind: Mapped[str] = mapped_column(String(10))  # SKU, SKD, ...
     fields: Mapped[str] = mapped_column(Text, default="{}")  # JSON: field name -> answer
     awaiting: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the field asked
+    # The request being completed after the office returned it (Belum Lengkap), else NULL.
+    request_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -153,5 +184,5 @@ class LetterTransition(Base):
     seen_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
 
 
-BOT_MODELS = (InboxEntry, OutboxEntry, RegistrationAttempt, Notification, Chat, AuditEntry,
-              Staff, LetterDocument, LetterDraft, LetterStatusSeen, LetterTransition)
+BOT_MODELS = (InboxEntry, OutboxEntry, RegistrationAttempt, LoginAttempt, Notification, Chat,
+              AuditEntry, Staff, LetterDocument, LetterDraft, LetterStatusSeen, LetterTransition)

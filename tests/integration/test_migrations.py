@@ -10,6 +10,7 @@ from libs.siades import migrate
 from libs.siades.cli import main
 from tests.support.schemas import (
     BOT_TABLES,
+    BOT_TABLES_AT_BASELINE,
     MIGRATED_TABLES,
     MODEL_TABLES,
     OPENSID_TABLES,
@@ -23,7 +24,9 @@ from tests.support.schemas import (
 
 pytestmark = pytest.mark.integration
 
-HEADS = {"bot_0001", "opensid_0001"}
+HEADS = {"bot_0002", "opensid_0001"}
+REVISIONS = ["bot_0001", "bot_0002", "opensid_0001"]  # all, in order of name
+BOT_REVISIONS = ["bot_0001", "bot_0002"]
 
 
 @pytest.fixture(params=["sqlite", "mariadb", "postgres"])
@@ -37,6 +40,16 @@ def empty_url(request, tmp_path) -> str:
 @pytest.fixture
 def empty_postgres_url(postgres_url) -> str:
     return postgres_url
+
+
+# The tables bot revisions after the baseline create: an adopted database gets only these.
+LATER_TABLES = {"bot_login_attempts"}
+
+
+def created_tables(out: str) -> set[str]:
+    """The tables init-db said it created."""
+    return {line.split()[-1] for line in out.splitlines()
+            if line.strip().startswith("created table")}
 
 
 def diff(engine, tables=MODEL_TABLES) -> list:
@@ -54,7 +67,7 @@ def downgrade_bot_branch(engine) -> None:
 
 def test_upgrade_makes_exactly_the_models_then_nothing(empty_url, engine_for):
     engine = engine_for(empty_url)
-    assert sorted(migrate.upgrade(engine).applied) == sorted(HEADS)
+    assert sorted(migrate.upgrade(engine).applied) == REVISIONS
     assert table_names(engine) == MIGRATED_TABLES
     assert diff(engine) == []
     assert versions(engine) == HEADS
@@ -71,7 +84,7 @@ def test_bot_branch_down_and_up_leaves_the_registry(empty_url, engine_for):
     assert table_names(engine) == OPENSID_TABLES | {migrate.VERSION_TABLE}
     assert versions(engine) == {"opensid_0001"}
     assert rows(engine, OPENSID_TABLES) == registry
-    assert migrate.upgrade(engine).applied == ["bot_0001"]
+    assert migrate.upgrade(engine).applied == BOT_REVISIONS
     assert table_names(engine) == MIGRATED_TABLES and diff(engine) == []
     assert rows(engine, OPENSID_TABLES) == registry
 
@@ -79,17 +92,19 @@ def test_bot_branch_down_and_up_leaves_the_registry(empty_url, engine_for):
 def test_a_database_from_before_migrations_is_adopted(empty_url, engine_for, capsys):
     engine = engine_for(empty_url)
     make_pre_migrations_database(engine)
-    before = rows(engine, MODEL_TABLES)
+    before = rows(engine, OPENSID_TABLES)
+    counts = row_counts(engine, BOT_TABLES_AT_BASELINE)
     assert main(["init-db"], environ={"DATABASE_URL": empty_url}) == 0
     out = capsys.readouterr().out
     assert "adopted a database made before migrations" in out
     assert "applied migration opensid_0001" in out and "applied migration bot_0001" not in out
-    assert "created table" not in out and "filled" not in out
+    assert "applied migration bot_0002" in out  # the baseline stamped, later ones run
+    assert created_tables(out) == LATER_TABLES and "filled" not in out
     assert versions(engine) == HEADS and diff(engine) == []
     assert table_names(engine) == MIGRATED_TABLES
-    after = rows(engine, MODEL_TABLES)
-    assert after == before
-    assert after["bot_audit"] and after["bot_staff"]
+    assert rows(engine, OPENSID_TABLES) == before
+    assert row_counts(engine, BOT_TABLES_AT_BASELINE) == counts
+    assert counts["bot_audit"] and counts["bot_staff"]
 
 
 # --- beside a real OpenSID: its demo dump on MariaDB ------------------------------------------
@@ -114,7 +129,7 @@ def test_beside_opensid_only_bot_tables_come_and_go(opensid_db_url, engine_for):
     ddl, counts = show_create(engine, opensid), row_counts(engine, opensid)
     sums = checksums(engine, opensid)
 
-    assert sorted(migrate.upgrade(engine).applied) == sorted(HEADS)
+    assert sorted(migrate.upgrade(engine).applied) == REVISIONS
     assert migrate.upgrade(engine).applied == []
     assert table_names(engine) == opensid | BOT_TABLES | {migrate.VERSION_TABLE}
     assert diff(engine, BOT_TABLES) == []
@@ -139,7 +154,9 @@ def test_beside_opensid_a_pre_migrations_install_is_adopted(opensid_db_url, engi
     assert main(["init-db"], environ={"DATABASE_URL": opensid_db_url}) == 0
     out = capsys.readouterr().out
     assert "adopted a database made before migrations" in out
-    assert "created table" not in out and "filled" not in out
-    assert table_names(engine) == existing | {migrate.VERSION_TABLE}
+    assert created_tables(out) == LATER_TABLES and "filled" not in out
+    assert table_names(engine) == existing | LATER_TABLES | {migrate.VERSION_TABLE}
     assert versions(engine) == HEADS and diff(engine, BOT_TABLES) == []
-    assert show_create(engine, existing) == ddl and checksums(engine, existing) == sums
+    opensid = existing - BOT_TABLES  # later bot revisions alter only the bot_ tables
+    assert {t: ddl[t] for t in opensid} == show_create(engine, opensid)
+    assert {t: sums[t] for t in opensid} == checksums(engine, opensid)
