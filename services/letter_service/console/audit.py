@@ -7,13 +7,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from libs.formatting import ZONE_LABELS, local_time
 from libs.siades.bot_models import AuditEntry, Staff
 from services.letter_service.console.auth import NO_ACCOUNT
 from services.letter_service.console.database import db
+from services.letter_service.console.filters import local_clock
 from services.letter_service.console.states import ROLE_NAMES, STATUS_NAMES
 
 bp = Blueprint("audit", __name__)
@@ -36,6 +38,8 @@ DETAIL_LABELS = {
     "cause": "Sebab", "full_name": "Nama lengkap", "role": "Peran", "nik": "NIK",
     "accounts": "Akun Telegram", "attempts": "Percobaan",
 }
+# Entries the office should notice: shown marked.
+WARNINGS = ("login_failed", "registration_guessed")
 CAUSES = {"wrong_password": "nama pengguna atau kata sandi salah",
           "locked": "ditolak tanpa diperiksa: terlalu banyak percobaan gagal"}
 
@@ -45,6 +49,8 @@ class Row:
     """One audit entry as the page shows it."""
 
     at: datetime
+    when: str  # to the second: entries of one minute stay apart
+    warning: bool
     who: str
     username: str  # empty where the actor is no staff account
     action: str
@@ -68,7 +74,8 @@ def audit():
     entries = list(session.scalars(
         query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
-    rows = [row(entry, *details(entry.detail)) for entry in entries]
+    zone = current_app.extensions["settings"].timezone
+    rows = [row(entry, zone, *details(entry.detail)) for entry in entries]
     names_of(session, rows, entries)
     first = (page - 1) * PAGE_SIZE + 1 if entries else 0
     return render_template("audit.html", rows=rows, total=total, page=page, pages=pages,
@@ -104,9 +111,13 @@ def status_name(status: object) -> str:
     return STATUS_NAMES.get(status, "-" if status is None else f"Status {status}")
 
 
-def row(entry: AuditEntry, request_id: int | None, parts: list[tuple[str, object]]) -> Row:
+def row(entry: AuditEntry, zone: str, request_id: int | None,
+        parts: list[tuple[str, object]]) -> Row:
     """The page's row for an entry, before the staff names are filled in."""
-    return Row(at=entry.at, who=ACTOR_NAMES.get(entry.actor, entry.actor), username="",
+    local = local_time(entry.at, zone)
+    when = f"{local_clock(local)}:{local:%S} {ZONE_LABELS.get(zone, zone)}"
+    return Row(at=entry.at, when=when, warning=entry.action in WARNINGS,
+               who=ACTOR_NAMES.get(entry.actor, entry.actor), username="",
                action=action_name(entry.action), request_id=request_id, details=parts)
 
 
