@@ -47,11 +47,6 @@ PASSWORD_FIRST_ENDPOINTS = ("staff.password", "auth.logout", "static")
 _DUMMY_HASH = hash_password("not a password")
 
 
-def settings():
-    """The console's Settings."""
-    return current_app.extensions["settings"]
-
-
 def require_login():
     """Before every request: load the logged-in staff member into g.staff, else go log in
     (saying why a session ended); a password to change comes before anything else."""
@@ -77,7 +72,7 @@ def session_staff() -> tuple[Staff | None, str | None]:
     """The session's staff member, or None and why the session ended (None: no reason to
     give, e.g. a disabled account)."""
     now = time.time()
-    idle_minutes = settings().console_idle_minutes
+    idle_minutes = current_app.extensions["settings"].console_idle_minutes
     if now - session.get("seen", 0) > idle_minutes * 60:
         return None, IDLE.format(minutes=f"{idle_minutes:g}")
     if now - session.get("since", 0) > SESSION_HOURS * 3600:
@@ -129,7 +124,7 @@ def login():
         return render_template("login.html", username="")
     username = request.form.get("username", "").strip()[:64]
     address = client_address()
-    limits = throttle.Limits.from_settings(settings())
+    limits = throttle.Limits.from_settings(current_app.extensions["settings"])
     now = utcnow()
     wait = throttle.locked_for(db(), username, address, now, limits)
     if wait is not None:

@@ -13,6 +13,7 @@ import json
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
@@ -86,7 +87,10 @@ def new_account(session: Session, form: dict, password: str) -> Staff:
     member = Staff(username=username, full_name=full_name, role=role, active=True,
                    password_hash=hash_password(password), must_change_password=True)
     session.add(member)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # made by another request meanwhile
+        raise Refused(f"Nama pengguna {username} sudah dipakai.") from None
     return member
 
 
