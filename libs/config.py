@@ -52,6 +52,16 @@ class Settings:
     gateway_threads: int = 8  # per gunicorn worker: requests waiting on confirms together
     console_bind: str = "127.0.0.1:8090"  # the staff console
     console_secret_key: str = ""  # signs the console's session cookie
+    # Console logins: failures counted over a sliding window, per username typed and per
+    # client address; past either limit that account or address is refused until old failures
+    # leave the window.
+    console_login_window_minutes: int = 15
+    console_login_max_failures: int = 5  # per username
+    console_login_address_max_failures: int = 20  # per client address (an office shares one)
+    console_idle_minutes: float = 30.0  # a session with no request for this long ends
+    # Reverse proxies in front of the console that set X-Forwarded-For; 0: the client address
+    # is the TCP peer's (request.remote_addr).
+    console_trusted_proxies: int = 0
     max_body_bytes: int = 256 * 1024
     prefetch: int = 1
     retry_delay_ms: int = 1000
@@ -116,6 +126,15 @@ class Settings:
             gateway_threads=get("GATEWAY_THREADS", defaults.gateway_threads),
             console_bind=get("CONSOLE_BIND", defaults.console_bind),
             console_secret_key=get("CONSOLE_SECRET_KEY", defaults.console_secret_key),
+            console_login_window_minutes=get(
+                "CONSOLE_LOGIN_WINDOW_MINUTES", defaults.console_login_window_minutes),
+            console_login_max_failures=get(
+                "CONSOLE_LOGIN_MAX_FAILURES", defaults.console_login_max_failures),
+            console_login_address_max_failures=get(
+                "CONSOLE_LOGIN_ADDRESS_MAX_FAILURES", defaults.console_login_address_max_failures),
+            console_idle_minutes=get("CONSOLE_IDLE_MINUTES", defaults.console_idle_minutes),
+            console_trusted_proxies=get(
+                "CONSOLE_TRUSTED_PROXIES", defaults.console_trusted_proxies),
             max_body_bytes=get("MAX_BODY_BYTES", defaults.max_body_bytes),
             prefetch=get("PREFETCH", defaults.prefetch),
             retry_delay_ms=get("RETRY_DELAY_MS", defaults.retry_delay_ms),

@@ -96,7 +96,8 @@ CONSOLE_ACTIONS = Counter("siades_console_actions", "Staff actions on letter req
                           "console, by action and outcome (done, refused)",
                           ["action", "outcome"])
 CONSOLE_LOGINS = Counter("siades_console_logins", "Staff console logins, by outcome (ok, "
-                         "failed)", ["outcome"])
+                         "failed; locked: refused unchecked, too many failures for the "
+                         "username or the address)", ["outcome"])
 
 _ACTION = re.compile(r"[a-z0-9_]{1,32}\.[a-z0-9_]{1,32}")
 MAX_ACTIONS = 64  # distinct action labels a process keeps; more are "other"
@@ -202,7 +203,7 @@ def show_gateway() -> None:
 
 def show_console(actions: tuple[str, ...]) -> None:
     """The console's login and action series, at 0."""
-    show_from_start(*((CONSOLE_LOGINS, (o,)) for o in ("ok", "failed")),
+    show_from_start(*((CONSOLE_LOGINS, (o,)) for o in ("ok", "failed", "locked")),
                     *((CONSOLE_ACTIONS, (a, o)) for a in actions for o in ("done", "refused")))
 
 

@@ -10,10 +10,10 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Engine, select
-from werkzeug.security import generate_password_hash
 
 from libs.config import Settings
 from libs.siades import migrate
+from libs.siades.accounts import hash_password, password_problem
 from libs.siades.bot_models import STAFF_ROLES, Staff
 from libs.siades.db import make_engine, make_session_factory, normalise_url, session_scope
 from libs.siades.demo import NotEmptyError, seed_demo
@@ -21,8 +21,6 @@ from libs.siades.schema import InitReport, init_db
 from libs.siades.village import VillageError
 
 __all__ = ["create_staff", "init_db", "main", "seed_demo"]
-
-MIN_PASSWORD_LENGTH = 8
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
@@ -135,9 +133,9 @@ def run_create_staff(engine: Engine, args: argparse.Namespace, environ: Mapping[
     if password is None:
         print("create-staff refused: the two passwords differ", file=sys.stderr)
         return 1
-    if len(password) < MIN_PASSWORD_LENGTH:
-        print(f"create-staff refused: the password needs at least {MIN_PASSWORD_LENGTH} "
-              "characters", file=sys.stderr)
+    problem = password_problem(args.username, password)
+    if problem is not None:
+        print(f"create-staff refused: {problem}", file=sys.stderr)
         return 1
     created = create_staff(engine, args.username, args.full_name, args.role, password)
     if created:
@@ -168,5 +166,5 @@ def create_staff(engine: Engine, username: str, full_name: str, role: str, passw
             session.add(staff)
         staff.full_name = full_name
         staff.role = role
-        staff.password_hash = generate_password_hash(password, method="scrypt")
+        staff.password_hash = hash_password(password)
     return created

@@ -393,11 +393,14 @@ def test_create_staff_updates_an_existing_account(client, sqlite_url, session_fa
     assert login(client, "ani", "kata-sandi-baru").status_code == 302
 
 
-def test_create_staff_refuses_a_short_password(sqlite_url, capsys):
-    status = cli.main(["create-staff", "--username", "x", "--full-name", "X", "--role",
-                       "operator"], environ={"DATABASE_URL": sqlite_url, "STAFF_PASSWORD": "123"})
+@pytest.mark.parametrize("password, why", [("123", "minimal 8 karakter"),
+                                            ("Budi.Santoso", "sama dengan nama pengguna")])
+def test_create_staff_refuses_a_weak_password(sqlite_url, capsys, password, why):
+    status = cli.main(["create-staff", "--username", "budi.santoso", "--full-name", "Budi",
+                       "--role", "operator"],
+                      environ={"DATABASE_URL": sqlite_url, "STAFF_PASSWORD": password})
     assert status == 1
-    assert "at least" in capsys.readouterr().err
+    assert why in capsys.readouterr().err
 
 
 def console_counts(client) -> dict[str, float]:

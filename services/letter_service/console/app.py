@@ -9,14 +9,13 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from libs import metrics
 from libs.config import Settings
-from services.letter_service.console import auth, filters, reports, views
+from services.letter_service.console import audit, auth, filters, reports, staff, views
 from services.letter_service.console.actions import ACTIONS
 from services.letter_service.console.database import Sessions, close_db, db
-
-SESSION_HOURS = 10  # a working day; then log in again
 
 
 def require_secret(settings: Settings) -> None:
@@ -41,7 +40,7 @@ def create_console(settings: Settings | None = None,
         SESSION_COOKIE_NAME="console_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=auth.SESSION_HOURS),
         MAX_CONTENT_LENGTH=64 * 1024,
     )
     app.extensions["settings"] = settings
@@ -52,6 +51,8 @@ def create_console(settings: Settings | None = None,
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(audit.bp)
+    app.register_blueprint(staff.bp)
     app.before_request(auth.require_login)
     app.teardown_appcontext(close_db)
     app.after_request(security_headers)
@@ -60,6 +61,10 @@ def create_console(settings: Settings | None = None,
     app.add_url_rule("/metrics", "prometheus_metrics", prometheus_metrics)
     app.add_url_rule("/healthz", "healthz", healthz)
     metrics.show_console(tuple(ACTIONS))
+    if settings.console_trusted_proxies:
+        # The client address (login throttling, the audit) from X-Forwarded-For, as set by
+        # that many proxies in front; without them that header is the client's to forge.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.console_trusted_proxies)
     return app
 
 
