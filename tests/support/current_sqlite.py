@@ -20,6 +20,7 @@ from datetime import date
 
 from sqlalchemy import Engine, MetaData, UniqueConstraint
 
+from libs.siades import migrate
 from libs.siades.base import NAMING_CONVENTION, Base
 from libs.siades.demo import DEMO_RESIDENTS, VILLAGE, insert_demo_village
 from libs.siades.letter_kinds import KINDS
@@ -69,7 +70,12 @@ class CurrentDatabase:
 
 def build(engine: Engine) -> None:
     """Create the tables and both villages in an empty SQLite database."""
-    current_metadata().create_all(engine)  # program.userid too (gone from 23.12): harmless
+    metadata = current_metadata()
+    # OpenSID's tables here (program.userid too, gone from 23.12: harmless); ours by migrations,
+    # as init-db makes them.
+    metadata.create_all(engine, tables=[t for t in metadata.sorted_tables
+                                        if not t.name.startswith("bot_")])
+    migrate.upgrade(engine)
     with session_factory(engine, VILLAGE_1).begin() as session:
         for model in LOOKUP_MODELS:
             session.add_all(model(id=id_, name=name) for id_, name in LOOKUPS[model.__tablename__])
