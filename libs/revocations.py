@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import threading
+import time
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -204,7 +205,9 @@ def last_offset(connection) -> int | None:
             lambda ch, method, properties, _body: offsets.append(
                 (properties.headers or {}).get(OFFSET_HEADER, -1)),
             auto_ack=False, arguments={OFFSET_HEADER: "last"})
-        connection.process_data_events(time_limit=TAIL_WAIT)
+        deadline = time.monotonic() + TAIL_WAIT
+        while (left := deadline - time.monotonic()) > 0:  # it returns once events came
+            connection.process_data_events(time_limit=left)
     finally:
         channel.close()
     return max(offsets) if offsets else None

@@ -52,12 +52,11 @@ def verify_letter(token: str):
     if follower is not None:
         follower.start()  # already following, unless served by a plain `gunicorn` command
     revocations = current_app.extensions["revocations"]
+    current = revocations.wait_current(LIST_WAIT)  # then look: it may have come meanwhile
     revocation = revocations.find(token)
     if revocation is not None:
         return _page(REVOKED, claims, revocation)
-    if not revocations.wait_current(LIST_WAIT):
-        return _page(UNCONFIRMED, claims)
-    return _page(GENUINE, claims)
+    return _page(GENUINE if current else UNCONFIRMED, claims)
 
 
 def _public_key():

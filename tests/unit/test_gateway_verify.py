@@ -4,6 +4,7 @@ withdrawn letters not loaded yet, and a gateway without a key."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date
 
 import pytest
@@ -119,6 +120,19 @@ def test_before_the_list_is_loaded_the_page_never_says_asli(monkeypatch):
     known = client_for(public_key_text(KEY.public_key()),
                        RevocationList((withdrawn(TOKEN),), current=False))
     assert known.get(f"/verify/{TOKEN}").status_code == 410
+
+
+def test_a_revocation_read_while_the_page_waits_for_the_list_is_said():
+    # Given a gateway just started: its follower reads the stream while the request waits
+    revocations = RevocationList()
+    client = client_for(public_key_text(KEY.public_key()), revocations)
+
+    def read_the_stream():
+        revocations.add(withdrawn(TOKEN))
+        revocations.set_current(True)
+
+    threading.Timer(0.2, read_the_stream).start()
+    assert client.get(f"/verify/{TOKEN}").status_code == 410
 
 
 def test_a_tampered_letter(client):
