@@ -79,11 +79,12 @@ def village_of(claims: dict) -> str | None:
     return f"{name} (kode desa {code})" if code else name
 
 
-def particulars(claims: dict) -> list[tuple[str, str | list[str]]]:
-    """The rows shown for a signed letter, as text (the template escapes them); the number as
-    its parts between slashes, so that a narrow screen breaks it only there."""
+def particulars(claims: dict) -> list[tuple[str, str | list[str] | None]]:
+    """The rows shown for a signed letter, as text (the template escapes them); None for what
+    the token does not hold; the number as its parts between slashes, so that a narrow screen
+    breaks it only there."""
     return [
-        ("Desa penerbit", village_of(claims) or "tidak tercantum pada kode surat ini"),
+        ("Desa penerbit", village_of(claims)),
         ("Jenis surat", str(claims.get("k", "-"))),
         ("Nomor surat", str(claims.get("n", "-")).split("/")),
         ("Tanggal surat", _date(claims.get("d"))),
@@ -140,6 +141,7 @@ PAGE = """\
   /* The letter number breaks only after a slash: each part stays whole. */
   dd.number { overflow-wrap: normal; }
   dd.number span { white-space: nowrap; }
+  dd.unknown { font-weight: 400; font-style: italic; color: #6b7280; }
   .reason { background: #fef2f2; border-left: .25rem solid #b91c1c; padding: .5rem .75rem; }
   p { line-height: 1.5; }
   .note { font-size: .875rem; color: #6b7280; }
@@ -172,10 +174,9 @@ PAGE = """\
     {% endif %}
   {% elif outcome == "unconfirmed" %}
     <h1>Status surat ini belum dapat dipastikan</h1>
-    <p>Tanda tangan elektronik pada surat ini sah (diterbitkan oleh Pemerintah
-       Desa{{ " " ~ village if village }}), tetapi daftar surat yang dicabut belum dapat dimuat
-       di server ini, sehingga <strong>belum dapat dipastikan surat ini masih berlaku</strong>.
-       </p>
+    <p>Tanda tangan elektronik pada surat ini sah: surat ini diterbitkan oleh Pemerintah
+       Desa{{ " " ~ village if village }}. Namun daftar surat yang dicabut belum dapat dimuat di
+       server ini, sehingga <strong>belum dapat dipastikan surat ini masih berlaku</strong>.</p>
     <p>Muat ulang halaman ini beberapa saat lagi. Bila tetap begini, hubungi kantor desa.</p>
   {% elif outcome == "not_genuine" %}
     <h1>&#10008; Surat ini TIDAK dapat diverifikasi</h1>
@@ -192,7 +193,8 @@ PAGE = """\
     <dl>
     {% for label, value in particulars %}
       <dt>{{ label }}</dt>
-      {% if value is string %}<dd>{{ value }}</dd>
+      {% if value is none %}<dd class="unknown">tidak tercantum pada kode surat ini</dd>
+      {% elif value is string %}<dd>{{ value }}</dd>
       {% else %}<dd class="number">
         {%- for part in value %}<span>{{ part }}{{ "/" if not loop.last }}</span>
         {%- if not loop.last %}<wbr>{% endif %}{% endfor -%}
