@@ -4,7 +4,10 @@ The village office signs with its private key; the online gateway holds only the
 checks a token without any database. A token is `base64url(claims JSON) "." base64url(signature)`
 without padding, the JSON compact with sorted keys. Claims (short keys keep the QR code small):
 `k` kind title, `n` letter number, `d` issue date (ISO), `i` holder's initials, `m` masked NIK,
-`r` request id, `v` token version.
+`r` request id, `ds` the issuing village's name and `kd` its kode (OpenSID's `kode_desa`), `v`
+token version. Claims are only ever added, under the same version, and a verifier shows what a
+token holds: a token signed before `ds` and `kd` existed still verifies (the page says the
+village is not named in it), and a gateway not yet upgraded still verifies newer tokens.
 """
 
 from __future__ import annotations

@@ -83,11 +83,12 @@ def _unpublished(session: Session, source_message_id: str) -> list[OutboxEntry]:
     ))
 
 
-def publish_pending(factory: sessionmaker, publisher, entries: list[OutboxEntry]) -> None:
+def publish_pending(factory: sessionmaker, publisher, entries: list[OutboxEntry],
+                    exchange: str = topology.OUTBOX_EXCHANGE) -> None:
     """Publish stored replies in order, marking each published once the broker confirmed it."""
     for entry in entries:
         headers = {SEQUENCE_HEADER: entry.id, CORRELATION_HEADER: correlation_of(entry)}
-        publisher.publish(topology.OUTBOX_EXCHANGE, entry.routing_key, entry.payload.encode(),
+        publisher.publish(exchange, entry.routing_key, entry.payload.encode(),
                           entry.message_id, headers=headers)
         with factory.begin() as session:
             session.execute(update(OutboxEntry).where(OutboxEntry.id == entry.id)
@@ -103,11 +104,14 @@ def correlation_of(entry: OutboxEntry) -> str:
 
 
 def prune(factory: sessionmaker, now: datetime) -> None:
-    """Forget inbox entries and published replies older than INBOX_RETENTION."""
+    """Forget inbox entries and published replies older than INBOX_RETENTION (revocations
+    stay: they are the memory that each was published, services/letter_service/revocations)."""
     cutoff = now - INBOX_RETENTION
     with factory.begin() as session:
         session.execute(delete(InboxEntry).where(InboxEntry.handled_at < cutoff))
-        session.execute(delete(OutboxEntry).where(OutboxEntry.published_at < cutoff))
+        session.execute(delete(OutboxEntry).where(
+            OutboxEntry.published_at < cutoff,
+            OutboxEntry.routing_key != topology.REVOCATION_ROUTING_KEY))
 
 
 def command_worker(service: str, factory: sessionmaker, settings: Settings, handle: Handle):

@@ -13,6 +13,9 @@
    rejected / over limit   ──▶ siades.dead   [Q] ──▶ Q.dead   (kept for an operator)
                                                └───▶ Q.dead-notices (command queues only,
                                                        TTL 24 h) ──▶ Q's worker: apologises
+
+ letter watcher ──▶ siades.revocations (fanout) ──▶ gateway.revocations (stream, kept for good)
+                                                      └──read from the start──▶ every gateway
 ```
 
 Names are derived here (`retry_queue`, `dead_queue`, `notice_queue`) and nowhere else typed
@@ -25,6 +28,10 @@ apology for it would most likely fail the same way.
 definitions own the topology (RABBITMQ_DECLARE=false, `tools/deploy_config.py` writes them from
 this module): then `check(channel)` only looks that it is there. `ROLES` says which user may
 consume and publish what.
+
+Withdrawn letters (libs/revocations.py) are the one thing the online side must remember: the
+stream keeps every revocation, and each gateway process reads it from its first message at
+start, then follows it; reading takes nothing away, so every worker and replica sees them all.
 """
 
 from __future__ import annotations
@@ -35,12 +42,15 @@ COMMANDS_EXCHANGE = "siades.commands"
 OUTBOX_EXCHANGE = "siades.outbox"
 RETRY_EXCHANGE = "siades.retry"
 DEAD_EXCHANGE = "siades.dead"
+REVOCATIONS_EXCHANGE = "siades.revocations"
 
 DATA_QUEUE = "data_service.commands"
 LETTER_QUEUE = "letter_service.commands"
 NOTIFIER_QUEUE = "notifier.outbox"
+REVOCATIONS_STREAM = "gateway.revocations"
 
 OUTBOX_ROUTING_KEY = "outbox.send"
+REVOCATION_ROUTING_KEY = "letter.revoked"
 
 # Redeliveries (consumers that died holding the message) before a queue dead-letters it.
 # A queue argument: changing it on a live broker needs a policy, not a restart (see README).
@@ -101,6 +111,7 @@ EXCHANGES = (
     (OUTBOX_EXCHANGE, "topic"),
     (RETRY_EXCHANGE, "direct"),
     (DEAD_EXCHANGE, "direct"),
+    (REVOCATIONS_EXCHANGE, "fanout"),
 )
 
 
@@ -139,6 +150,12 @@ def notice_arguments() -> dict:
             "x-delivery-limit": DELIVERY_LIMIT}
 
 
+def stream_arguments() -> dict:
+    """Arguments of the revocations stream: no age or size limit, a withdrawn letter stays
+    withdrawn (a few a year: the whole stream stays a few kilobytes)."""
+    return {"x-queue-type": "stream"}
+
+
 def queues() -> list[tuple[str, dict]]:
     """Every queue with its arguments, in declaration order."""
     found = []
@@ -148,6 +165,7 @@ def queues() -> list[tuple[str, dict]]:
         found.append((dead_queue(wq.name), {"x-queue-type": "quorum"}))
         if wq.noticed:
             found.append((notice_queue(wq.name), notice_arguments()))
+    found.append((REVOCATIONS_STREAM, stream_arguments()))
     return found
 
 
@@ -161,6 +179,7 @@ def bindings() -> list[tuple[str, str, str]]:
         if wq.noticed:
             # The same key as Q.dead: the direct exchange copies each dead letter to both.
             found.append((notice_queue(wq.name), DEAD_EXCHANGE, wq.name))
+    found.append((REVOCATIONS_STREAM, REVOCATIONS_EXCHANGE, ""))
     return found
 
 
@@ -197,14 +216,16 @@ class Role:
 
 
 ROLES = (
-    Role("gateway", publishes=(COMMANDS_EXCHANGE,)),
+    # It follows the revocations stream for /verify, which it may only read.
+    Role("gateway", consumes=(REVOCATIONS_STREAM,), publishes=(COMMANDS_EXCHANGE,)),
     # Replies (and apologies) go to the outbox, retries to siades.retry; a reject dead-letters
     # through the queue's own DLX, which needs no permission of the user.
     Role("data_service", consumes=(DATA_QUEUE, notice_queue(DATA_QUEUE)),
          publishes=(OUTBOX_EXCHANGE, RETRY_EXCHANGE)),
-    # The worker and its status watcher (the staff console never touches the broker).
+    # The worker and its status watcher (the staff console never touches the broker); the
+    # watcher publishes the withdrawn letters.
     Role("letter_service", consumes=(LETTER_QUEUE, notice_queue(LETTER_QUEUE)),
-         publishes=(OUTBOX_EXCHANGE, RETRY_EXCHANGE)),
+         publishes=(OUTBOX_EXCHANGE, RETRY_EXCHANGE, REVOCATIONS_EXCHANGE)),
     # Retries happen in the notifier's memory; it parks with a reason through siades.dead.
     Role("notifier", consumes=(NOTIFIER_QUEUE,), publishes=(DEAD_EXCHANGE,)),
 )

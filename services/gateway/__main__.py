@@ -26,10 +26,18 @@ def serve_webhook(settings: Settings) -> None:
     share_metrics_between_workers()
     create_app(settings)  # fail fast, before forking, on a configuration error
     # Telegram waits at most 60 s; a confirm that takes longer than 30 s has failed anyway.
-    FlaskUnderGunicorn("gateway", lambda: create_app(settings), bind=settings.gateway_bind,
+    FlaskUnderGunicorn("gateway", lambda: following(create_app(settings)),
+                       bind=settings.gateway_bind,
                        workers=settings.gateway_workers, threads=settings.gateway_threads,
                        timeout=30, log_level=settings.log_level,
                        log_format=settings.log_format).run()
+
+
+def following(app):
+    """The app of a gunicorn worker, its follower of withdrawn letters started (after the
+    fork: each worker reads them all), so that /verify knows them from the first request."""
+    app.extensions["revocation_follower"].start()
+    return app
 
 
 def poll(settings: Settings) -> None:

@@ -10,12 +10,16 @@ from flask import Flask, jsonify
 from libs import metrics
 from libs.config import Settings
 from libs.publishing import Publisher
+from libs.revocations import RevocationFollower, RevocationList
 
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what setWebhook accepts as secret_token
 
 
-def create_app(settings: Settings | None = None, publisher=None) -> Flask:
-    """The gateway app; the broker connection is made lazily, per process, on first use."""
+def create_app(settings: Settings | None = None, publisher=None,
+               revocations: RevocationList | None = None) -> Flask:
+    """The gateway app; the broker connections are made lazily, per process: the publisher's on
+    first use, the revocation follower's when it is started (by `python -m services.gateway`
+    in each worker, else by the first /verify). `revocations`: a fixed list, followed by none."""
     settings = settings or Settings.from_env()
     if not settings.telegram_webhook_secret:
         raise SystemExit(
@@ -34,6 +38,12 @@ def create_app(settings: Settings | None = None, publisher=None) -> Flask:
         publisher = Publisher(settings)
         atexit.register(publisher.close)  # a clean goodbye to the broker when a worker exits
     app.extensions["publisher"] = publisher
+    if revocations is None:
+        follower = RevocationFollower(settings)
+        atexit.register(follower.stop)
+        app.extensions["revocation_follower"] = follower
+        revocations = follower.revocations
+    app.extensions["revocations"] = revocations
     metrics.show_gateway()
 
     from services.gateway.verify import bp as verify_bp

@@ -1,4 +1,12 @@
-"""The verification page the QR code on each letter opens: public key only, no database."""
+"""The verification page the QR code on each letter opens: the public key and the list of
+withdrawn letters (libs/revocations.py), no database.
+
+    signed by our key, not withdrawn, list current   200 "Surat ini ASLI"
+    signed by our key, withdrawn                     410 "Surat ini DICABUT" (date, reason)
+    signed, but the list is not current yet          503 "belum dapat dipastikan" (never ASLI)
+    anything else                                    404 "TIDAK dapat diverifikasi"
+    no LETTER_VERIFY_KEY                             503 "belum tersedia"
+"""
 
 from __future__ import annotations
 
@@ -9,11 +17,18 @@ from flask import Blueprint, current_app, render_template_string
 
 from libs.formatting import tanggal
 from libs.letter_tokens import load_public_key, verify
+from libs.revocations import Revocation
 
 log = logging.getLogger(__name__)
 bp = Blueprint("verify", __name__)
 
-GENUINE, NOT_GENUINE, UNAVAILABLE = "genuine", "not_genuine", "unavailable"
+GENUINE, REVOKED, UNCONFIRMED = "genuine", "revoked", "unconfirmed"
+NOT_GENUINE, UNAVAILABLE = "not_genuine", "unavailable"
+STATUS = {GENUINE: 200, REVOKED: 410, UNCONFIRMED: 503, NOT_GENUINE: 404, UNAVAILABLE: 503}
+# How long a request waits for the list of withdrawn letters when it is not current (the
+# process just started, or the broker is away) before saying that it cannot tell.
+LIST_WAIT = 2.0
+RETRY_AFTER = "30"
 # The token is in the URL: no referrer to other sites, no indexing, nothing loaded from outside.
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
@@ -26,14 +41,22 @@ HEADERS = {
 @bp.get("/verify/", defaults={"token": ""})
 @bp.get("/verify/<path:token>")
 def verify_letter(token: str):
-    """'Surat ini ASLI' with the letter's particulars, or 404 for anything not signed by us."""
+    """What the letter with this token is: genuine, withdrawn, not ours, or not yet known."""
     public_key = _public_key()
     if public_key is None:
-        return _page(UNAVAILABLE, None, 503)
+        return _page(UNAVAILABLE)
     claims = verify(public_key, token)
     if claims is None:
-        return _page(NOT_GENUINE, None, 404)
-    return _page(GENUINE, _particulars(claims), 200)
+        return _page(NOT_GENUINE)
+    follower = current_app.extensions.get("revocation_follower")
+    if follower is not None:
+        follower.start()  # already following, unless served by a plain `gunicorn` command
+    revocations = current_app.extensions["revocations"]
+    current = revocations.wait_current(LIST_WAIT)  # then look: it may have come meanwhile
+    revocation = revocations.find(token)
+    if revocation is not None:
+        return _page(REVOKED, claims, revocation)
+    return _page(GENUINE if current else UNCONFIRMED, claims)
 
 
 def _public_key():
@@ -48,11 +71,22 @@ def _public_key():
         return None
 
 
-def _particulars(claims: dict) -> list[tuple[str, str]]:
-    """The rows shown for a genuine letter, as text (the template escapes them)."""
+def village_of(claims: dict) -> str | None:
+    """`Sumbermulyo (kode desa 3517092006)`, or None for a token signed before it named it."""
+    name, code = str(claims.get("ds") or "").strip(), str(claims.get("kd") or "").strip()
+    if not name:
+        return None
+    return f"{name} (kode desa {code})" if code else name
+
+
+def particulars(claims: dict) -> list[tuple[str, str | list[str] | None]]:
+    """The rows shown for a signed letter, as text (the template escapes them); None for what
+    the token does not hold; the number as its parts between slashes, so that a narrow screen
+    breaks it only there."""
     return [
+        ("Desa penerbit", village_of(claims)),
         ("Jenis surat", str(claims.get("k", "-"))),
-        ("Nomor surat", str(claims.get("n", "-"))),
+        ("Nomor surat", str(claims.get("n", "-")).split("/")),
         ("Tanggal surat", _date(claims.get("d"))),
         ("Nama pemegang (inisial)", str(claims.get("i", "-"))),
         ("NIK pemegang", str(claims.get("m", "-"))),
@@ -67,10 +101,16 @@ def _date(text: object) -> str:
         return str(text)
 
 
-def _page(outcome: str, particulars: list[tuple[str, str]] | None, status: int):
+def _page(outcome: str, claims: dict | None = None, revocation: Revocation | None = None):
     """The page, autoescaped (render_template_string escapes every value)."""
-    html = render_template_string(PAGE, outcome=outcome, particulars=particulars)
-    return html, status, {"Content-Type": "text/html; charset=utf-8", **HEADERS}
+    html = render_template_string(
+        PAGE, outcome=outcome, particulars=particulars(claims) if claims else [],
+        village=village_of(claims) if claims else None, revocation=revocation,
+        revoked_on=tanggal(revocation.revoked_on) if revocation else "")
+    headers = {"Content-Type": "text/html; charset=utf-8", **HEADERS}
+    if outcome == UNCONFIRMED:
+        headers["Retry-After"] = RETRY_AFTER
+    return html, STATUS[outcome], headers
 
 
 # In the module rather than a templates/ folder: nothing to add to the package data.
@@ -89,17 +129,31 @@ PAGE = """\
   .card { background: #fff; border-radius: .75rem; padding: 1.5rem;
           box-shadow: 0 1px 3px rgba(0, 0, 0, .12); border-top: .5rem solid #6b7280; }
   .genuine { border-top-color: #15803d; }
-  .not_genuine { border-top-color: #b91c1c; }
-  .unavailable { border-top-color: #b45309; }
+  .revoked, .not_genuine { border-top-color: #b91c1c; }
+  .unconfirmed, .unavailable { border-top-color: #b45309; }
   h1 { font-size: 1.5rem; margin: 0 0 .75rem; }
   .genuine h1 { color: #15803d; }
-  .not_genuine h1 { color: #b91c1c; }
-  .unavailable h1 { color: #b45309; }
+  .revoked h1, .not_genuine h1 { color: #b91c1c; }
+  .unconfirmed h1, .unavailable h1 { color: #b45309; }
   dl { display: grid; grid-template-columns: max-content 1fr; gap: .5rem 1rem; margin: 1rem 0; }
   dt { color: #6b7280; }
   dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
+  /* The letter number breaks only after a slash: each part stays whole. */
+  dd.number { overflow-wrap: normal; }
+  dd.number span { white-space: nowrap; }
+  dd.unknown { font-weight: 400; font-style: italic; color: #6b7280; }
+  .reason { background: #fef2f2; border-left: .25rem solid #b91c1c; padding: .5rem .75rem; }
   p { line-height: 1.5; }
   .note { font-size: .875rem; color: #6b7280; }
+  /* A phone: each label above its value, the whole width for the value. */
+  @media (max-width: 30rem) {
+    main { margin: 1rem auto; padding: 0 .75rem; }
+    .card { padding: 1.25rem 1rem; }
+    h1 { font-size: 1.3rem; }
+    dl { grid-template-columns: 1fr; gap: 0; }
+    dt { font-size: .875rem; }
+    dd { margin-bottom: .6rem; }
+  }
 </style>
 </head>
 <body>
@@ -107,15 +161,23 @@ PAGE = """\
   <div class="card {{ outcome }}">
   {% if outcome == "genuine" %}
     <h1>&#10004; Surat ini ASLI</h1>
-    <p>Surat ini diterbitkan dan ditandatangani secara elektronik oleh Pemerintah Desa.
+    <p>Surat ini diterbitkan dan ditandatangani secara elektronik oleh Pemerintah Desa
+       {{- " " ~ village if village }}, dan tidak tercatat sebagai surat yang dicabut.
        Cocokkan keterangan di bawah dengan surat yang Anda pegang.</p>
-    <dl>
-    {% for label, value in particulars %}
-      <dt>{{ label }}</dt><dd>{{ value }}</dd>
-    {% endfor %}
-    </dl>
-    <p class="note">Bila isi surat berbeda dari keterangan ini, surat tersebut telah diubah:
-       hubungi kantor desa.</p>
+  {% elif outcome == "revoked" %}
+    <h1>&#10008; Surat ini DICABUT</h1>
+    <p>Surat ini memang diterbitkan oleh Pemerintah Desa{{ " " ~ village if village }}, tetapi
+       telah <strong>dicabut pada {{ revoked_on }}</strong> dan <strong>tidak berlaku
+       lagi</strong>.</p>
+    {% if revocation.reason %}
+    <p class="reason">Alasan pencabutan: {{ revocation.reason }}</p>
+    {% endif %}
+  {% elif outcome == "unconfirmed" %}
+    <h1>Status surat ini belum dapat dipastikan</h1>
+    <p>Tanda tangan elektronik pada surat ini sah: surat ini diterbitkan oleh Pemerintah
+       Desa{{ " " ~ village if village }}. Namun daftar surat yang dicabut belum dapat dimuat di
+       server ini, sehingga <strong>belum dapat dipastikan surat ini masih berlaku</strong>.</p>
+    <p>Muat ulang halaman ini beberapa saat lagi. Bila tetap begini, hubungi kantor desa.</p>
   {% elif outcome == "not_genuine" %}
     <h1>&#10008; Surat ini TIDAK dapat diverifikasi</h1>
     <p>Kode pada surat ini tidak dikenali: surat ini <strong>bukan surat asli</strong>, atau
@@ -126,6 +188,27 @@ PAGE = """\
     <h1>Verifikasi surat belum tersedia</h1>
     <p>Layanan verifikasi surat belum diatur di server ini (kunci verifikasi belum dipasang),
        sehingga keaslian surat belum dapat diperiksa di sini. Silakan hubungi kantor desa.</p>
+  {% endif %}
+  {% if particulars %}
+    <dl>
+    {% for label, value in particulars %}
+      <dt>{{ label }}</dt>
+      {% if value is none %}<dd class="unknown">tidak tercantum pada kode surat ini</dd>
+      {% elif value is string %}<dd>{{ value }}</dd>
+      {% else %}<dd class="number">
+        {%- for part in value %}<span>{{ part }}{{ "/" if not loop.last }}</span>
+        {%- if not loop.last %}<wbr>{% endif %}{% endfor -%}
+      </dd>{% endif %}
+    {% endfor %}
+    </dl>
+    {% if not village %}
+    <p class="note">Kode surat ini dibuat sebelum nama desa penerbit dicantumkan di dalamnya:
+       cocokkan nama desa dengan kop surat.</p>
+    {% endif %}
+    {% if outcome == "genuine" %}
+    <p class="note">Bila isi surat berbeda dari keterangan ini, surat tersebut telah diubah:
+       hubungi kantor desa.</p>
+    {% endif %}
   {% endif %}
   </div>
 </main>

@@ -60,9 +60,10 @@ def issue(session: Session, request: LetterRequest, signer: Staff, settings: Set
     sequence = numbering.next_sequence(session, request.format_id, issued.year)
     number = _number(session, request, kind, sequence, issued)
     file_name = letter_file_name(kind.code, sequence, issued.year, resident.name)
+    village = document.village_identity(session)
     token = sign(private_key, {
         "k": kind.title, "n": number, "d": issued.isoformat(), "i": initials(resident.name),
-        "m": mask(resident.nik), "r": request.id,
+        "m": mask(resident.nik), "r": request.id, "ds": village.name, "kd": village.code,
     })
     url = f"{settings.verify_url_base}/verify/{token}"
     pdf = document.render_pdf(document.build_content(session, request, signer, number, url,

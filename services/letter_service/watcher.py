@@ -46,6 +46,7 @@ from libs.siades.letters import (
 )
 from libs.siades.models import Resident
 from libs.siades.village import connect_or_exit
+from services.letter_service import revocations
 from services.letter_service.requests import kind_of
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,8 @@ class Watcher:
         while not self._stop.is_set():
             try:
                 noted = watch_once(self.factory, self.publisher)
+                revocations.publish_withdrawn(self.factory, self.publisher,
+                                              self.settings.timezone)
                 if noted:
                     log.info("%d status change%s told", noted, "" if noted == 1 else "s")
                 self.last_ok = time.monotonic()

@@ -32,12 +32,23 @@ DATA, LETTER, NOTIFIER = topology.DATA_QUEUE, topology.LETTER_QUEUE, topology.NO
 DEAD = {queue: topology.dead_queue(queue) for queue in (DATA, LETTER, NOTIFIER)}
 NOTICES = {queue: topology.notice_queue(queue) for queue in (DATA, LETTER)}
 
+
+def follow(stream: str):
+    """An action: read a stream from its start, as the gateway's revocation follower does."""
+    def run(channel):
+        channel.basic_qos(prefetch_count=10)
+        channel.basic_consume(stream, lambda *_: None, arguments={"x-stream-offset": "first"})
+    return run
+
 ACTIONS = {
     "publish siades.commands": publish(topology.COMMANDS_EXCHANGE, "data.probe"),
     "publish siades.outbox": publish(topology.OUTBOX_EXCHANGE, topology.OUTBOX_ROUTING_KEY),
     "publish siades.retry": publish(topology.RETRY_EXCHANGE, DATA),
     "publish siades.dead": publish(topology.DEAD_EXCHANGE, DATA),
     "publish amq.default": publish("", DEAD[DATA]),
+    "publish siades.revocations": publish(topology.REVOCATIONS_EXCHANGE,
+                                          topology.REVOCATION_ROUTING_KEY),
+    f"follow {topology.REVOCATIONS_STREAM}": follow(topology.REVOCATIONS_STREAM),
     **{f"consume {queue}": consume(queue)
        for queue in (DATA, LETTER, NOTIFIER, *NOTICES.values())},
     **{f"get {dead}": get(dead) for dead in DEAD.values()},
@@ -50,11 +61,11 @@ ACTIONS = {
 
 # Written out, not derived from deploy_config: what each service's code needs, no more.
 ALLOWED = {
-    "gateway": {"publish siades.commands"},
+    "gateway": {"publish siades.commands", f"follow {topology.REVOCATIONS_STREAM}"},
     "data_service": {"publish siades.outbox", "publish siades.retry", f"consume {DATA}",
                      f"consume {NOTICES[DATA]}"},
     "letter_service": {"publish siades.outbox", "publish siades.retry", f"consume {LETTER}",
-                       f"consume {NOTICES[LETTER]}"},
+                       f"consume {NOTICES[LETTER]}", "publish siades.revocations"},
     "notifier": {"publish siades.dead", f"consume {NOTIFIER}"},
     "ops": {"publish amq.default", *(f"get {dead}" for dead in DEAD.values())},
 }

@@ -72,7 +72,8 @@ def test_issue_writes_the_letter_and_marks_the_request_ready(session, settings, 
     assert (log.file_name, log.note) == (letter.file_name, f"Telegram #{pending.id}")
     assert verify(keys[1], letter.token) == {
         "k": "Surat Keterangan Usaha", "n": letter.number, "d": "2026-11-28", "i": "B. S.",
-        "m": "3517**********01", "r": pending.id, "v": 1}
+        "m": "3517**********01", "r": pending.id, "v": 1,
+        "ds": "Sumbermulyo", "kd": "3517092006"}  # the issuing village, for /verify to name
 
 
 def test_numbers_count_per_format_and_restart_in_a_new_year(session, settings):

@@ -33,6 +33,18 @@ def test_round_trip():
     assert len(TOKEN) < 300  # small enough for a readable QR code
 
 
+def test_a_token_signed_before_the_village_was_named_still_verifies():
+    # Signed by KEY with the claims of the first letters issued (no `ds`, no `kd`)
+    old = ("eyJkIjoiMjAyNi0xMS0yOCIsImkiOiJCLiBTLiIsImsiOiJTdXJhdCBLZXRlcmFuZ2FuIFVzYWhhIiwibSI6"
+           "IjM1MTcqKioqKioqKioqMDEiLCJuIjoiUy0xNC8wMDcvMzUxNzA5MjAwNi9YSS8yMDI2IiwiciI6NDIsInYi"
+           "OjF9.GKc7yfGtwEIi5f6S73fbJInWegOTw05evwRvnPQZeYaLhVD9lW7CwE0ZixsbRW_Fi4jHa-QM7oF7vT6J"
+           "etEeDw")
+    assert verify(KEY.public_key(), old) == {**CLAIMS, "v": 1}
+    named = sign(KEY, {**CLAIMS, "ds": "Sumbermulyo", "kd": "3517092006"})
+    assert verify(KEY.public_key(), named)["ds"] == "Sumbermulyo"
+    assert len(named) < 340  # still a readable QR code
+
+
 def test_equal_claims_give_the_same_token():
     assert sign(KEY, dict(reversed(CLAIMS.items()))) == TOKEN
 

@@ -77,7 +77,7 @@ def test_each_worker_may_read_its_own_notice_queue_and_no_other():
     assert reads("letter_service") == {topology.LETTER_QUEUE,
                                        topology.notice_queue(topology.LETTER_QUEUE)}
     assert reads("notifier") == {topology.NOTIFIER_QUEUE}
-    assert reads("gateway") == set()
+    assert reads("gateway") == {topology.REVOCATIONS_STREAM}  # /verify: withdrawn letters
     assert reads("ops") == {topology.dead_queue(wq.name) for wq in topology.WORK_QUEUES}
     assert {granted[u]["configure"] for u in granted} == {deploy_config.NOTHING}
 
