@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import Flask
 
-from libs.formatting import MONTHS, ZONE_LABELS, local_time
+from libs.formatting import MONTHS, ZONE_LABELS, local_time, tanggal
 from services.letter_service.console.states import ROLE_NAMES, STATUS_NAMES
 
 NO_DATA = "-"
@@ -31,6 +31,7 @@ def register(app: Flask, zone: str) -> None:
     label = ZONE_LABELS.get(zone, zone)
     app.add_template_filter(local_clock, "waktu")
     app.add_template_filter(hours, "jam")
+    app.add_template_filter(lambda day: tanggal(day) if day else NO_DATA, "tanggal")
     app.add_template_filter(
         lambda moment: f"{local_clock(local_time(moment, zone))} {label}" if moment else NO_DATA,
         "waktu_utc")
