@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from libs import metrics
 from libs.config import Settings
-from services.letter_service.console import auth, filters, reports, views
+from services.letter_service.console import auth, filters, reports, residents, views
 from services.letter_service.console.actions import ACTIONS
 from services.letter_service.console.database import Sessions, close_db, db
 
@@ -52,6 +52,7 @@ def create_console(settings: Settings | None = None,
     app.register_blueprint(auth.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(residents.bp)
     app.before_request(auth.require_login)
     app.teardown_appcontext(close_db)
     app.after_request(security_headers)
