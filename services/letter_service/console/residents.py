@@ -48,6 +48,9 @@ from services.letter_service.console.listing import kind_title, resident_address
 
 bp = Blueprint("residents", __name__)
 
+# bot_registration_attempts.reason, as the registration writes it
+ATTEMPT_REASONS = {"no_match": "NIK dan No KK tidak cocok",
+                   "resident_linked": "sudah terhubung akun lain", "linked": "terhubung"}
 SEARCH_LIMIT = 50
 MIN_NAME = 3  # letters of a name search
 NIK_LENGTH = 16
@@ -156,7 +159,7 @@ def relink(session: Session, resident: Resident, chat: int, staff: Staff, settin
     if resident.base_status != ALIVE:
         raise Refused(f"{resident.name} tidak berstatus hidup di data penduduk.")
     old = linked_chat(resident)
-    if chat == old or chat not in other_chats(session, resident):
+    if chat not in {tried.chat_id for tried in other_chats(session, resident)}:
         raise Refused("Akun Telegram itu tidak pernah mencoba mendaftar dengan NIK ini.")
     owner = queries.chat_owner(session, chat)
     if owner is not None:
@@ -177,7 +180,7 @@ def unlock(session: Session, resident: Resident, chat: int, staff: Staff, settin
            now: datetime) -> int:
     """Delete the window's failed attempts on the resident's NIK and from the chat, so both
     may register again at once; tell the chat. Returns how many attempts were deleted."""
-    if chat not in failing_chats(session, resident, settings, now):
+    if chat not in {tried.chat_id for tried in failing_chats(session, resident, settings, now)}:
         raise Refused("Akun Telegram itu tidak sedang gagal mendaftar dengan NIK ini.")
     since = now - timedelta(hours=settings.registration_window_hours)
     deleted = session.execute(
@@ -192,26 +195,43 @@ def unlock(session: Session, resident: Resident, chat: int, staff: Staff, settin
     return deleted
 
 
-def other_chats(session: Session, resident: Resident) -> list[int]:
-    """Chats other than the linked one that tried to register with the resident's NIK."""
-    chats = session.scalars(
-        select(RegistrationAttempt.chat_id).distinct()
-        .where(RegistrationAttempt.nik_digest == nik_digest(resident.nik)))
-    return sorted(chat for chat in chats if chat != linked_chat(resident))
+@dataclass(frozen=True)
+class TriedChat:
+    """A chat that tried to register: the resident at the counter tells theirs by the time of
+    their last try (they try once more in front of the clerk)."""
+
+    chat_id: int
+    last_try: datetime  # naive UTC
+    failures: int
 
 
-def failing_chats(session: Session, resident: Resident, settings, now: datetime) -> list[int]:
+def other_chats(session: Session, resident: Resident) -> list[TriedChat]:
+    """Chats other than the linked one that tried to register with the resident's NIK, the
+    latest first."""
+    found = _tried(session, RegistrationAttempt.nik_digest == nik_digest(resident.nik))
+    return [chat for chat in found if chat.chat_id != linked_chat(resident)]
+
+
+def failing_chats(session: Session, resident: Resident, settings,
+                  now: datetime) -> list[TriedChat]:
     """Chats with failed attempts in the lockout window on the resident's NIK, or the
-    resident's own chat if it failed: the ones an unlock can help."""
+    resident's own chat if it failed: the ones an unlock can help, the latest first."""
     since = now - timedelta(hours=settings.registration_window_hours)
     chat = linked_chat(resident)
     conditions = [RegistrationAttempt.nik_digest == nik_digest(resident.nik)]
     if chat is not None:
         conditions.append(RegistrationAttempt.chat_id == chat)
-    return sorted(session.scalars(
-        select(RegistrationAttempt.chat_id).distinct()
-        .where(RegistrationAttempt.success.is_(False), RegistrationAttempt.attempted_at >= since,
-               or_(*conditions))))
+    return _tried(session, RegistrationAttempt.success.is_(False),
+                  RegistrationAttempt.attempted_at >= since, or_(*conditions))
+
+
+def _tried(session: Session, *conditions) -> list[TriedChat]:
+    rows = session.execute(
+        select(RegistrationAttempt.chat_id, func.max(RegistrationAttempt.attempted_at),
+               func.count())
+        .where(*conditions).group_by(RegistrationAttempt.chat_id)
+        .order_by(func.max(RegistrationAttempt.attempted_at).desc()))
+    return [TriedChat(chat_id, last, count) for chat_id, last, count in rows]
 
 
 def record(session: Session, staff: Staff, action: str, now: datetime, **detail) -> AuditEntry:
@@ -264,8 +284,11 @@ def resident(resident_id: int):
     return render_template(
         "resident.html", person=person, bio=queries.biodata(session, person),
         no_kk=session.scalar(select(Family.no_kk).where(Family.id == person.family_id)),
+        address=resident_address(person, session.get(Area, person.area_id)
+                                 if person.area_id else None),
         chat=linked_chat(person), requests=requests_of(session, resident_id),
         attempts=attempts_of(session, person), since=since, nik=shown_nik,
+        reasons=ATTEMPT_REASONS,
         other_chats=other_chats(session, person),
         failing_chats=failing_chats(session, person, settings(), now))
 
