@@ -252,7 +252,7 @@ def attempt(session_factory, chat: int, success: bool = False, ago: timedelta = 
     with session_scope(session_factory) as session:
         session.add(RegistrationAttempt(
             chat_id=chat, attempted_at=utcnow() - ago, success=success,
-            reason="ok" if success else "mismatch",
+            reason="linked" if success else "no_match",
             nik_digest=hashlib.sha256(nik.encode()).hexdigest()))
 
 
@@ -275,6 +275,15 @@ def test_search_by_name_or_whole_nik_masked_for_the_kepala_desa(client, session_
     assert HEAD_NAME in page and HEAD_NIK not in page and "3517**********01" in page
     resident_id = link(session_factory, None)
     assert HEAD_NIK not in client.get(f"/penduduk/{resident_id}").get_data(as_text=True)
+
+
+def test_the_kepala_desa_sees_the_nik_masked_in_the_queue_and_on_a_request(client,
+                                                                            session_factory):
+    request_id = add_request(session_factory, status=2)
+    login(client, "kades")
+    for path in ("/permohonan", f"/permohonan/{request_id}"):
+        page = client.get(path).get_data(as_text=True)
+        assert HEAD_NAME in page and HEAD_NIK not in page and "3517**********01" in page
 
 
 def test_the_residents_page_lists_link_requests_and_attempts(client, session_factory):

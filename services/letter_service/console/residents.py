@@ -3,8 +3,7 @@ requests, registration attempts), and the counter's three actions: unlink, relin
 
 Each action is one transaction: the change, an audit entry, and the messages to the chats it
 concerns as `bot_outbox` rows (source `console-<audit id>`), which the status watcher
-publishes. The NIK is shown in full only to operators, who compare it with the KTP at the
-counter; the Kepala Desa sees it masked (README, Staff console).
+publishes. The NIK is shown as everywhere in the console (filters.shown_nik).
 """
 
 from __future__ import annotations
@@ -31,10 +30,8 @@ from sqlalchemy.orm import Session
 from libs import texts, topology
 from libs.contracts import Outgoing, encode
 from libs.formatting import local_time
-from libs.identity import mask
 from libs.siades import queries
 from libs.siades.bot_models import (
-    STAFF_OPERATOR,
     AuditEntry,
     OutboxEntry,
     RegistrationAttempt,
@@ -64,16 +61,6 @@ class Refused(ValueError):
 def nik_digest(nik: str | None) -> str | None:
     """bot_registration_attempts.nik_digest of a NIK: SHA-256, hex."""
     return hashlib.sha256(nik.encode()).hexdigest() if nik else None
-
-
-def shows_full_nik(staff: Staff) -> bool:
-    """Operators check KTPs at the counter and see the NIK in full; others see it masked."""
-    return staff.role == STAFF_OPERATOR
-
-
-def shown_nik(nik: str | None) -> str:
-    """The NIK as this staff member may see it."""
-    return (nik or "-") if shows_full_nik(g.staff) else mask(nik)
 
 
 @dataclass(frozen=True)
@@ -269,7 +256,7 @@ def search_page():
     query = request.args.get("q", "").strip()
     found = search(db(), query) if query else []
     return render_template("residents.html", query=query, found=found, limit=SEARCH_LIMIT,
-                           min_name=MIN_NAME, nik=shown_nik)
+                           min_name=MIN_NAME)
 
 
 @bp.get("/penduduk/<int:resident_id>")
@@ -287,7 +274,7 @@ def resident(resident_id: int):
         address=resident_address(person, session.get(Area, person.area_id)
                                  if person.area_id else None),
         chat=linked_chat(person), requests=requests_of(session, resident_id),
-        attempts=attempts_of(session, person), since=since, nik=shown_nik,
+        attempts=attempts_of(session, person), since=since,
         reasons=ATTEMPT_REASONS,
         other_chats=other_chats(session, person),
         failing_chats=failing_chats(session, person, settings(), now))
