@@ -173,6 +173,17 @@ def test_staff_correct_an_answer_by_the_chats_rules_audited_old_and_new(client, 
                                         "new": "Peternakan Bebek"}
 
 
+def test_a_field_left_out_of_the_form_is_left_as_it_was(client, session_factory):
+    request_id = add_request(session_factory, status=2)
+    login(client, "ani")
+    token = csrf_token(client, f"/permohonan/{request_id}/isian")
+    client.post(f"/permohonan/{request_id}/isian",
+                data={"csrf_token": token, "tujuan": "Bank BRI"})
+    assert json.loads(request_row(session_factory, request_id).form) == {
+        **SKU_FIELDS, "tujuan": "Bank BRI"}
+    assert request_row(session_factory, request_id).status == 2
+
+
 def test_answers_cannot_be_corrected_after_signing(client, session_factory):
     request_id = add_request(session_factory, status=3)
     login(client, "ani")

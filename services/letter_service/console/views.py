@@ -136,7 +136,11 @@ def correct(request_id: int):
     if letter_request.status not in BEFORE_SIGNING or form is None:
         flash("Isian permohonan ini tidak dapat diperbaiki lagi dari sini.", "error")
         return redirect(url_for("views.detail", request_id=request_id))
-    given = {field.name: request.form.get(field.name, "") for field in form.fields}
+    given = {field.name: request.form[field.name] for field in form.fields
+             if field.name in request.form}
+    stored = stored_form(letter_request)
+    shown = {field.name: str(stored.get(field.name, "")) for field in form.fields} | given
+    status = 200
     if request.method == "POST":
         try:
             changes = correct_answers(session, request_id, given, g.staff, settings(), utcnow())
@@ -155,10 +159,7 @@ def correct(request_id: int):
                 f"{label}: {old or '-'} → {new or '-'}" for label, old, new in changes)
                 if changes else "Tidak ada isian yang berubah.", "info")
             return redirect(url_for("views.detail", request_id=request_id))
-    else:
-        stored, status = stored_form(letter_request), 200
-        given = {name: str(stored.get(name, "")) for name in given}
-    return render_template("correct.html", request_id=request_id, form=form, given=given,
+    return render_template("correct.html", request_id=request_id, form=form, given=shown,
                            kind_title=form.kind.title), status
 
 
