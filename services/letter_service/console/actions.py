@@ -78,6 +78,7 @@ WITHDRAW = Action("cabut", "Cabut surat",
                   (REQUEST_READY, REQUEST_COLLECTED), REQUEST_CANCELLED, roles=(STAFF_HEAD,),
                   reason="Alasan pencabutan surat (dibaca pemohon)")
 ACTIONS = {action.name: action for action in (CHECK, SIGN, COLLECT, RETURN, REJECT, WITHDRAW)}
+CORRECT = "ubah_isian"  # correcting an answer, in the audit log and the metrics
 REFUSED_ROLE = {SIGN.name: "Hanya Kepala Desa yang dapat menandatangani dan menerbitkan surat.",
                 WITHDRAW.name: "Hanya Kepala Desa yang dapat mencabut surat."}
 
@@ -169,7 +170,7 @@ def correct_answers(session: Session, request_id: int, given: dict[str, str], st
     request.form = json.dumps({**stored, **form.isian_form(answers, request.resident_id)})
     request.updated_at = local_time(now, settings.timezone)
     for field, old, new in changes:
-        session.add(AuditEntry(at=now, actor=staff.username, action="ubah_isian",
+        session.add(AuditEntry(at=now, actor=staff.username, action=CORRECT,
                                detail=json.dumps({"request_id": request.id, "field": field.name,
                                                   "label": field.label, "old": old, "new": new},
                                                  ensure_ascii=False)))

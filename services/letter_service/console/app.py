@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from libs import metrics
 from libs.config import Settings
 from services.letter_service.console import auth, filters, reports, residents, views
-from services.letter_service.console.actions import ACTIONS
+from services.letter_service.console.actions import ACTIONS, CORRECT
 from services.letter_service.console.database import Sessions, close_db, db
 
 SESSION_HOURS = 10  # a working day; then log in again
@@ -60,7 +60,7 @@ def create_console(settings: Settings | None = None,
     # For Prometheus and Docker, without a login: counts only, never a name or a request.
     app.add_url_rule("/metrics", "prometheus_metrics", prometheus_metrics)
     app.add_url_rule("/healthz", "healthz", healthz)
-    metrics.show_console(tuple(ACTIONS))
+    metrics.show_console((*ACTIONS, CORRECT))
     return app
 
 

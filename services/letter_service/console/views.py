@@ -28,6 +28,7 @@ from services.letter_service import issuing
 from services.letter_service.console import listing
 from services.letter_service.console.actions import (
     ACTIONS,
+    CORRECT,
     ActionRefused,
     actions_for,
     correct_answers,
@@ -145,16 +146,13 @@ def correct(request_id: int):
         try:
             changes = correct_answers(session, request_id, given, g.staff, settings(), utcnow())
             session.commit()
-        except ActionRefused as refusal:
+        except (ActionRefused, FieldError) as refusal:
             session.rollback()
-            flash(str(refusal), "error")
-            status = 400
-        except FieldError as wrong:
-            session.rollback()
-            flash(plain(wrong.message), "error")
+            metrics.CONSOLE_ACTIONS.labels(CORRECT, "refused").inc()
+            flash(plain(str(refusal)), "error")
             status = 400
         else:
-            metrics.CONSOLE_ACTIONS.labels("ubah_isian", "done").inc()
+            metrics.CONSOLE_ACTIONS.labels(CORRECT, "done").inc()
             flash(f"Isian permohonan #{request_id} diperbaiki: " + "; ".join(
                 f"{label}: {old or '-'} → {new or '-'}" for label, old, new in changes)
                 if changes else "Tidak ada isian yang berubah.", "info")
