@@ -25,6 +25,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from libs import texts, topology
@@ -315,6 +316,10 @@ def act(resident_id: int, action: str):
     except Refused as refusal:
         session.rollback()
         flash(str(refusal), "error")
+    except IntegrityError:  # the UNIQUE on tweb_penduduk.telegram: linked meanwhile
+        session.rollback()
+        flash(f"Akun Telegram {chat} baru saja terhubung dengan penduduk lain; tidak ada yang "
+              "diubah.", "error")
     else:
         flash(DONE[action].format(name=person.name, chat=chat, deleted=deleted), "info")
     return redirect(url_for("residents.resident", resident_id=resident_id))
