@@ -268,3 +268,24 @@ COMMAND_FAILED = (
     "Mohon maaf, permintaan Anda saat ini belum dapat kami proses. Petugas desa sudah "
     "diberi tahu. Silakan coba lagi nanti atau hubungi kantor desa."
 )
+
+# --- The staff console, to a resident's chat (services/letter_service/console/residents.py) ---
+# The office unlinked this account; never names whose data it was (the account may not be theirs).
+CONSOLE_UNLINKED = (
+    "Akun Telegram ini tidak lagi terhubung dengan data kependudukan: hubungannya diputus oleh "
+    "petugas kantor desa.\n\nBila ini akun Anda dan ingin memakainya lagi, ketik /start lalu "
+    "daftar dengan NIK dan No KK Anda, atau datang ke kantor desa dengan membawa KTP."
+)
+CONSOLE_MOVED_AWAY = (
+    "Akun Telegram ini tidak lagi terhubung dengan data kependudukan: pemilik data datang ke "
+    "kantor desa dengan KTP dan meminta hubungannya dipindahkan ke akun Telegram lain.\n\n"
+    "Bila ini keliru, segera hubungi kantor desa."
+)
+CONSOLE_LINKED = (
+    "Akun Telegram ini sekarang terhubung dengan data kependudukan Anda oleh petugas kantor "
+    "desa, setelah KTP Anda diperiksa. Ketik Menu untuk melihat layanan yang tersedia."
+)
+CONSOLE_UNLOCKED = (
+    "Petugas kantor desa telah membuka kunci pendaftaran akun ini. Anda dapat mendaftar lagi "
+    "sekarang: ketik /start lalu ikuti petunjuknya."
+)

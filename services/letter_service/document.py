@@ -32,6 +32,11 @@ FONT = "Times"
 PAGE_LEFT, PAGE_RIGHT, PAGE_TOP = 25.0, 20.0, 15.0
 LABEL_WIDTH = 48.0
 QR_SIZE = 30.0
+PREVIEW_MARK = "PRATINJAU"
+PREVIEW_BANNER = ("PRATINJAU - belum ditandatangani, bukan surat resmi. Nomor dan tanggal "
+                  "berlaku bila surat ditandatangani hari ini.")
+WATERMARK_GREY = (225, 225, 225)
+PREVIEW_RED = (170, 0, 0)
 # Typography the core (latin-1) fonts lack, replaced by their plain equivalents.
 _PLAIN = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
                         "\u2013": "-", "\u2014": "-", "\u2026": "...", "\u00a0": " "})
@@ -179,14 +184,39 @@ def _text(value: object | None, blank: str = BLANK) -> str:
 # --- laying it out -------------------------------------------------------------------------------
 
 
-def render_pdf(content: LetterContent) -> bytes:
-    """The letter as an A4 PDF; equal content gives identical bytes."""
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
+class _Sheet(FPDF):
+    """An A4 page; a preview's pages carry PRATINJAU across them, under the text."""
+
+    def __init__(self, preview: bool):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.preview = preview
+
+    def header(self) -> None:
+        if not self.preview:
+            return
+        self.set_font(FONT, "B", 96)
+        self.set_text_color(*WATERMARK_GREY)
+        with self.rotation(50, self.w / 2, self.h / 2):
+            width = self.get_string_width(PREVIEW_MARK)
+            self.text(self.w / 2 - width / 2, self.h / 2 + 12, PREVIEW_MARK)
+        self.set_font(FONT, "B", 9)
+        self.set_text_color(*PREVIEW_RED)
+        self.set_xy(PAGE_LEFT, 6)
+        self.cell(0, 4, PREVIEW_BANNER, align="C")
+        self.set_text_color(0)
+        self.set_xy(PAGE_LEFT, PAGE_TOP)
+
+
+def render_pdf(content: LetterContent, preview: bool = False) -> bytes:
+    """The letter as an A4 PDF; equal content gives identical bytes. A preview is the same
+    letter marked PRATINJAU on every page."""
+    pdf = _Sheet(preview)
     pdf.set_margins(PAGE_LEFT, PAGE_TOP, PAGE_RIGHT)
     pdf.set_auto_page_break(True, margin=15)
     moment = datetime(content.issued.year, content.issued.month, content.issued.day)
     pdf.set_creation_date(moment)
-    pdf.set_title(latin1(f"{content.kind_title} {content.number}"))
+    pdf.set_title(latin1(f"{PREVIEW_MARK + ' ' if preview else ''}{content.kind_title} "
+                         f"{content.number}"))
     pdf.set_author(latin1(f"Pemerintah Desa {content.village.name}"))
     pdf.add_page()
     _letterhead(pdf, content.village)

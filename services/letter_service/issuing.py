@@ -18,6 +18,8 @@ from libs.siades.bot_models import STAFF_HEAD, LetterDocument, Staff
 from libs.siades.letter_kinds import LetterKind
 from libs.siades.letters import (
     REQUEST_AWAITING_SIGNATURE,
+    REQUEST_CHECKING,
+    REQUEST_INCOMPLETE,
     REQUEST_READY,
     LetterFormat,
     LetterLog,
@@ -33,6 +35,8 @@ from services.letter_service import document, numbering
 NOBODY_2212 = 0
 PRINTED = 1  # log_surat.status on 23.12+: 0 Konsep (a draft), 1 Cetak
 SIGNER_TITLE = "Kepala Desa"
+PREVIEWABLE = (REQUEST_INCOMPLETE, REQUEST_CHECKING, REQUEST_AWAITING_SIGNATURE)
+PREVIEW_TOKEN = "PRATINJAU"  # in a preview's QR code: the verify page finds it invalid
 NAME_IN_FILE_MAX = 50
 
 
@@ -50,9 +54,7 @@ def issue(session: Session, request: LetterRequest, signer: Staff, settings: Set
     session.refresh(request, with_for_update=True)
     _check_may_sign(request, signer)
     private_key = _signing_key(settings)
-    resident = session.get(Resident, request.resident_id)
-    if resident is None:
-        raise IssueError(f"Pemohon permohonan #{request.id} tidak ditemukan di data penduduk.")
+    resident = _resident(session, request)
     kind = _kind(session, request)
     local_now = local_time(now, settings.timezone)
     issued = local_now.date()
@@ -81,6 +83,33 @@ def issue(session: Session, request: LetterRequest, signer: Staff, settings: Set
     return letter
 
 
+def preview(session: Session, request: LetterRequest, signer: Staff, settings: Settings,
+            now: datetime) -> tuple[str, bytes]:
+    """The number signing now would give and the letter as it would print, marked PRATINJAU.
+
+    Nothing is written and no number taken; nothing is signed either: the QR code leads to the
+    verify page with no valid token, so a printed preview never passes for a letter.
+    """
+    _resident(session, request)
+    number = next_number(session, request, settings, now)
+    url = f"{settings.verify_url_base}/verify/{PREVIEW_TOKEN}"
+    content = document.build_content(session, request, signer, number, url,
+                                     local_time(now, settings.timezone).date())
+    return number, document.render_pdf(content, preview=True)
+
+
+def next_number(session: Session, request: LetterRequest, settings: Settings,
+                now: datetime) -> str:
+    """The number signing the request now would give, unless another letter of its format is
+    signed first; read only, nothing taken."""
+    if request.status not in PREVIEWABLE:
+        raise IssueError(f"Permohonan #{request.id} sudah tidak menunggu penerbitan surat.")
+    kind = _kind(session, request)
+    issued = local_time(now, settings.timezone).date()
+    sequence = numbering.following_sequence(session, request.format_id, issued.year)
+    return _number(session, request, kind, sequence, issued)
+
+
 def letter_file_name(code: str, sequence: int, year: int, name: str) -> str:
     """`SKU-007-2026-BUDI-SANTOSO.pdf`: ASCII only, whatever the resident's name holds."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
@@ -95,6 +124,14 @@ def _check_may_sign(request: LetterRequest, signer: Staff) -> None:
                          "jadi suratnya tidak dapat diterbitkan.")
     if signer.role != STAFF_HEAD or not signer.active:
         raise IssueError("Hanya Kepala Desa (akun aktif) yang dapat menandatangani surat.")
+
+
+def _resident(session: Session, request: LetterRequest) -> Resident:
+    """The request's resident; IssueError when the registry no longer has them."""
+    resident = session.get(Resident, request.resident_id)
+    if resident is None:
+        raise IssueError(f"Pemohon permohonan #{request.id} tidak ditemukan di data penduduk.")
+    return resident
 
 
 def _signing_key(settings: Settings):

@@ -62,6 +62,12 @@ def next_sequence(session: Session, format_id: int, year: int) -> int:
     is held until the caller's transaction ends (SQLite serializes writers with BEGIN IMMEDIATE).
     """
     session.execute(select(LetterFormat.id).where(LetterFormat.id == format_id).with_for_update())
+    return following_sequence(session, format_id, year)
+
+
+def following_sequence(session: Session, format_id: int, year: int) -> int:
+    """The sequence the next letter of this format and year gets, read without a lock: what a
+    preview shows (another letter signed first would take it)."""
     numbers = session.scalars(select(LetterLog.number).where(
         LetterLog.format_id == format_id, LetterLog.year == str(year)
     ))

@@ -153,10 +153,12 @@ def _entry(message: Outgoing, transition: LetterTransition, now: datetime) -> Ou
 
 
 def unpublished(session: Session) -> list[OutboxEntry]:
-    """The watcher's messages stored but not yet published (a crash between the two)."""
+    """The watcher's messages stored but not yet published (a crash between the two), and the
+    staff console's (unlink, relink, unlock), which the watcher publishes for it."""
     return list(session.scalars(
         select(OutboxEntry)
-        .where(OutboxEntry.source_message_id.like("letter-transition-%"),
+        .where(or_(OutboxEntry.source_message_id.like("letter-transition-%"),
+                   OutboxEntry.source_message_id.like("console-%")),
                OutboxEntry.published_at.is_(None))
         .order_by(OutboxEntry.id)))
 

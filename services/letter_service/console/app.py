@@ -13,8 +13,16 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from libs import metrics
 from libs.config import Settings
-from services.letter_service.console import audit, auth, filters, reports, staff, views
-from services.letter_service.console.actions import ACTIONS
+from services.letter_service.console import (
+    audit,
+    auth,
+    filters,
+    reports,
+    residents,
+    staff,
+    views,
+)
+from services.letter_service.console.actions import ACTIONS, CORRECT
 from services.letter_service.console.database import Sessions, close_db, db
 
 
@@ -53,6 +61,7 @@ def create_console(settings: Settings | None = None,
     app.register_blueprint(reports.bp)
     app.register_blueprint(audit.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(residents.bp)
     app.before_request(auth.require_login)
     app.teardown_appcontext(close_db)
     app.after_request(security_headers)
@@ -60,7 +69,7 @@ def create_console(settings: Settings | None = None,
     # For Prometheus and Docker, without a login: counts only, never a name or a request.
     app.add_url_rule("/metrics", "prometheus_metrics", prometheus_metrics)
     app.add_url_rule("/healthz", "healthz", healthz)
-    metrics.show_console(tuple(ACTIONS))
+    metrics.show_console((*ACTIONS, CORRECT))
     if settings.console_trusted_proxies:
         # The client address (login throttling, the audit) from X-Forwarded-For, as set by
         # that many proxies in front; without them that header is the client's to forge.

@@ -7,19 +7,34 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from libs import texts
 from libs.formatting import age
 from libs.siades.bot_models import LetterDocument
 from libs.siades.letter_forms import FORM_METADATA
 from libs.siades.letter_kinds import KINDS, LetterKind
-from libs.siades.letters import LetterFormat, LetterRequest
+from libs.siades.letters import REQUEST_CANCELLED, LetterFormat, LetterRequest
 from libs.siades.models import ALIVE, Area, BaseStatus, Family, Resident
 from libs.siades.queries import area_label
+from services.letter_service.console.states import (
+    CANCELLED_BY_RESIDENT,
+    REJECTED,
+    WITHDRAWN,
+    Tab,
+)
 
 QUEUE_LIMIT = 200  # newest first; older ones are in OpenSID's own pages
 KINDS_BY_SLUG = {slug: kind for kind in KINDS.values() for slug in kind.slugs}
+# Which of status 5's three a request is: a letter was issued (so it was withdrawn), the
+# resident cancelled in the chat (the bot's note), or else the office rejected it.
+CANCEL_KIND = case(
+    (LetterRequest.status != REQUEST_CANCELLED, None),
+    (LetterDocument.request_id.is_not(None), WITHDRAWN),
+    (LetterRequest.note == texts.LETTER_CANCEL_NOTE, CANCELLED_BY_RESIDENT),
+    else_=REJECTED,
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +43,8 @@ class RequestView:
 
     id: int
     status: int
+    cancel_kind: str | None  # for status 5: ditolak, dibatalkan or dicabut
+    resident_id: int
     kind_code: str | None  # SKU, SKD, ...; None for an OpenSID format of another kind
     kind_title: str
     submitted_at: datetime  # local time, as OpenSID stores it
@@ -42,18 +59,27 @@ class RequestView:
     note: str | None  # keterangan: the reason of a rejection
     phone: str | None
     has_document: bool
+    letter_number: str | None  # as printed, once our console issued the letter
+    revoked_at: datetime | None  # naive UTC: when the issued letter was withdrawn
+    revoked_reason: str | None
 
 
-def status_counts(session: Session) -> dict[int, int]:
-    """How many requests there are in each status."""
+def tab_counts(session: Session) -> dict[str, int]:
+    """How many requests each tab holds, by the tab's key."""
+    kind = CANCEL_KIND.label("kind")
     rows = session.execute(
-        select(LetterRequest.status, func.count()).group_by(LetterRequest.status))
-    return {status: count for status, count in rows}
+        select(LetterRequest.status, kind, func.count())
+        .outerjoin(LetterDocument, LetterDocument.request_id == LetterRequest.id)
+        .group_by(LetterRequest.status, kind))
+    return {kind or str(status): count for status, kind, count in rows}
 
 
-def requests_in(session: Session, status: int, today: date) -> list[RequestView]:
-    """The newest requests in this status (at most QUEUE_LIMIT)."""
-    query = (_view_query().where(LetterRequest.status == status)
+def requests_in(session: Session, tab: Tab, today: date) -> list[RequestView]:
+    """The newest requests of this tab (at most QUEUE_LIMIT)."""
+    query = _view_query().where(LetterRequest.status == tab.status)
+    if tab.cancel_kind is not None:
+        query = query.where(CANCEL_KIND == tab.cancel_kind)
+    query = (query
              .order_by(LetterRequest.created_at.desc(), LetterRequest.id.desc())
              .limit(QUEUE_LIMIT))
     return [_view(row, today) for row in session.execute(query)]
@@ -67,8 +93,9 @@ def request_view(session: Session, request_id: int, today: date) -> RequestView 
 
 def _view_query():
     return (
-        select(LetterRequest, Resident, Family.no_kk, Area, LetterFormat,
-               LetterDocument.request_id.label("document"), BaseStatus.name)
+        select(LetterRequest, Resident, Family.no_kk, Area, LetterFormat, LetterDocument.number,
+               LetterDocument.revoked_at, LetterDocument.revoked_reason, CANCEL_KIND,
+               BaseStatus.name)
         .outerjoin(Resident, Resident.id == LetterRequest.resident_id)
         .outerjoin(Family, Family.id == Resident.family_id)
         .outerjoin(Area, Area.id == Resident.area_id)
@@ -79,11 +106,14 @@ def _view_query():
 
 
 def _view(row, today: date) -> RequestView:
-    request, resident, no_kk, area, letter_format, document, base_status = row
+    (request, resident, no_kk, area, letter_format, number, revoked_at, revoked_reason,
+     cancel_kind, base_status) = row
     kind = KINDS_BY_SLUG.get(letter_format.slug) if letter_format else None
     return RequestView(
         id=request.id,
         status=request.status,
+        cancel_kind=cancel_kind,
+        resident_id=request.resident_id,
         kind_code=kind.code if kind else None,
         kind_title=kind_title(letter_format.slug if letter_format else None,
                               letter_format.name if letter_format else None),
@@ -100,7 +130,10 @@ def _view(row, today: date) -> RequestView:
         fields=form_fields(kind, request.form),
         note=request.note or None,
         phone=request.phone or None,
-        has_document=document is not None,
+        has_document=number is not None,
+        letter_number=number,
+        revoked_at=revoked_at,
+        revoked_reason=revoked_reason,
     )
 
 
