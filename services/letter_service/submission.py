@@ -36,10 +36,11 @@ class Context:
     def reply(self, text: str, keyboard: dict | None = None,
               spent: bool = False) -> list[Outgoing]:
         """One message to the chat; `spent`: the tapped button's keyboard has done its job
-        and is taken off its message."""
+        and is taken off its message first."""
         replies = Replies(self.command)
-        replies.add(text, keyboard or texts.MAIN_MENU)
-        return replies.remove_keyboard() if spent else replies.items
+        if spent:
+            replies.remove_keyboard()
+        return replies.add(text, keyboard or texts.MAIN_MENU)
 
     def spent(self, text: str) -> list[Outgoing]:
         """A button whose moment has passed: `text` (plain) over the chat and its keyboard
