@@ -75,7 +75,7 @@ ONE_LINERS = (
 def cancel_request(say: Callable[[str], str]) -> str:
     """`Batal`, then the confirmation's button: the request in process is cancelled."""
     asked = say("Batal")
-    number = re.search(r"nomor (\d+)", asked)
+    number = re.search(r"nomor (?:<b>)?(\d+)", asked)  # as read, or as sent (HTML)
     return say(f"AJUKAN BATALKAN {number.group(1)}") if number else asked
 
 
