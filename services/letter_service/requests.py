@@ -180,17 +180,18 @@ def ending(session: Session, request: LetterRequest) -> str | None:
         return None
     if request.note == texts.LETTER_CANCEL_NOTE:
         return CANCELLED_BY_RESIDENT
-    if session.get(LetterDocument, request.id) is not None:
-        return WITHDRAWN
-    return REJECTED
+    issued = session.scalar(select(LetterDocument.request_id)  # not the PDF itself
+                            .where(LetterDocument.request_id == request.id))
+    return WITHDRAWN if issued is not None else REJECTED
 
 
 def reason(session: Session, request: LetterRequest) -> str | None:
     """Why a request was rejected or its letter withdrawn (what the withdrawal recorded, else
     what the office said)."""
-    document = session.get(LetterDocument, request.id) \
+    recorded = session.scalar(select(LetterDocument.revoked_reason)
+                              .where(LetterDocument.request_id == request.id)) \
         if ending(session, request) == WITHDRAWN else None
-    return (document.revoked_reason if document else None) or office_message(session, request)
+    return recorded or office_message(session, request)
 
 
 def state_name(session: Session, request: LetterRequest) -> str:
