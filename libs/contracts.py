@@ -46,6 +46,7 @@ class Command:
     first_name: str = ""
     language: str | None = None
     callback_query_id: str | None = None
+    callback_message_id: int | None = None  # the message whose inline button was tapped
     sent_at: int = 0
 
     @property
@@ -84,6 +85,7 @@ class CommandSchema(Schema):
     first_name = fields.String(load_default="")
     language = fields.String(load_default=None, allow_none=True)
     callback_query_id = fields.String(load_default=None, allow_none=True)
+    callback_message_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     sent_at = fields.Integer(load_default=0)
 
     @post_load
@@ -101,7 +103,8 @@ class OutgoingSchema(Schema):
     text = fields.String(required=True)
     method = fields.String(
         load_default="sendMessage",
-        validate=validate.OneOf(["sendMessage", "sendDocument", "answerCallbackQuery"]),
+        validate=validate.OneOf(["sendMessage", "sendDocument", "answerCallbackQuery",
+                                 "editMessageReplyMarkup"]),
     )
     parse_mode = fields.String(load_default="HTML", allow_none=True)
     reply_markup = fields.Dict(load_default=None, allow_none=True)
@@ -114,6 +117,13 @@ class OutgoingSchema(Schema):
         if data.get("method") == "answerCallbackQuery" and not isinstance(
                 data.get("extra", {}).get("callback_query_id"), str):
             raise ValidationError("answerCallbackQuery needs extra.callback_query_id")
+
+    @validates_schema
+    def keyboard_edit_names_its_message(self, data, **kwargs) -> None:
+        message_id = data.get("extra", {}).get("message_id")
+        if data.get("method") == "editMessageReplyMarkup" and (
+                type(message_id) is not int):
+            raise ValidationError("editMessageReplyMarkup needs an integer extra.message_id")
 
     @post_load
     def make(self, data, **kwargs) -> Outgoing:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from libs.contracts import Command, Outgoing
+
+MAX_CALLBACK_TEXT = 200  # answerCallbackQuery's text, as the Bot API limits it
 
 
 class Replies:
     """Collects the replies to one command, numbering them so a redelivery makes the same ids.
 
     A command from a button tap first answers the callback query: Telegram shows the button
-    as busy until it is answered.
+    as busy until it is answered. The answer may carry a short text (shown over the chat),
+    and the keyboard tapped may be taken off its message once it is spent.
     """
 
     def __init__(self, command: Command):
@@ -22,6 +27,20 @@ class Replies:
     def add(self, text: str, keyboard: dict | None = None) -> list[Outgoing]:
         """Queue one HTML text message to the command's chat; returns all replies so far."""
         self._append(text, reply_markup=keyboard)
+        return self.items
+
+    def answer(self, text: str) -> list[Outgoing]:
+        """Give the callback answer a plain text; returns all replies so far."""
+        if self.items and self.items[0].method == "answerCallbackQuery":
+            self.items[0] = replace(self.items[0], text=text[:MAX_CALLBACK_TEXT],
+                                    parse_mode=None)
+        return self.items
+
+    def remove_keyboard(self) -> list[Outgoing]:
+        """Take the inline keyboard off the message whose button was tapped (if one was)."""
+        if self.command.callback_message_id is not None:
+            self._append("", method="editMessageReplyMarkup", parse_mode=None,
+                         extra={"message_id": self.command.callback_message_id})
         return self.items
 
     def _append(self, text: str, **fields) -> None:

@@ -188,11 +188,22 @@ LETTER_SUBMITTED = (
 )
 LETTER_PENDING = (
     "Anda masih memiliki permohonan <b>{title}</b> nomor <b>{number}</b> (diajukan {date}) "
-    "yang sedang diproses. Permohonan baru dapat diajukan setelah permohonan itu selesai; "
-    "ketik <b>Batal</b> untuk membatalkannya."
+    "yang sedang diproses: <b>{state}</b>. Permohonan baru dapat diajukan setelah permohonan "
+    "itu selesai. Tekan <b>Lihat status</b> untuk melihatnya, atau batalkan permohonan itu "
+    "lebih dulu bila tidak diperlukan lagi."
 )
+LETTER_PENDING_INCOMPLETE = (
+    "Anda masih memiliki permohonan <b>{title}</b> nomor <b>{number}</b> (diajukan {date}) "
+    "yang dikembalikan kantor desa untuk dilengkapi. Tekan <b>Lengkapi permohonan</b> untuk "
+    "memperbaikinya, atau batalkan permohonan itu bila tidak diperlukan lagi."
+)
+LETTER_STATUS_BUTTON = {"text": "Lihat status", "callback_data": "Status"}
+LETTER_CANCEL_ASK_BUTTON = "Batalkan permohonan {number}"  # `Batal <id>`: the confirmation
+LETTER_COMPLETE_BUTTON = "Lengkapi permohonan"  # callback `AJUKAN LENGKAPI <id>`
 LETTER_FIELD_LINE = "• {label}: {value}"
 LETTER_STATES = STATUS_NAMES  # OpenSID's names, as the staff console shows them too
+# Status 5 as the resident reads it (services/letter_service/requests.py `ending`).
+LETTER_END_STATES = {"cancelled": "Dibatalkan", "rejected": "Ditolak", "withdrawn": "Dicabut"}
 LETTER_STATUS_NONE = (
     "Anda belum pernah mengajukan surat melalui Telegram. Ketik <b>Surat</b> untuk memulai."
 )
@@ -201,13 +212,47 @@ LETTER_STATUS_ENTRY = (
     "• <b>{number}</b> {title}: <b>{state}</b>\n  diajukan {submitted}, diperbarui {updated}"
 )
 LETTER_STATUS_NOTE = "\n  Keterangan: {note}"
-LETTER_CANCELLED = "Permohonan <b>{title}</b> nomor <b>{number}</b> telah dibatalkan."
+LETTER_STATUS_MISSING = (
+    "\n  Perlu dilengkapi: {note}\n  Tekan <b>Lengkapi permohonan</b> di bawah untuk "
+    "memperbaiki isian dan mengirimnya kembali."
+)
+LETTER_STATUS_MISSING_UNSAID = (
+    "\n  Dikembalikan kantor desa untuk dilengkapi. Tekan <b>Lengkapi permohonan</b> di bawah, "
+    "atau tanyakan ke kantor desa apa yang kurang."
+)
+LETTER_STATUS_REASON = "\n  Alasan penolakan: {note}"
+LETTER_STATUS_CANCELLED_BY_YOU = "\n  Dibatalkan oleh Anda."
+# `Batal` with a request in process: it is cancelled only by the confirming button.
+LETTER_CANCEL_CONFIRM = (
+    "Batalkan permohonan <b>{title}</b> nomor <b>{number}</b> (diajukan {date}, saat ini "
+    "<b>{state}</b>)? Permohonan yang dibatalkan tidak dapat dilanjutkan; untuk surat yang "
+    "sama Anda perlu mengajukan permohonan baru."
+)
+LETTER_CANCEL_YES_BUTTON = "Ya, batalkan permohonan {number}"  # `AJUKAN BATALKAN <id>`
+LETTER_CANCEL_NO_BUTTON = "Tidak, lanjutkan"  # `AJUKAN LANJUTKAN <id>`
+LETTER_CANCELLED = (
+    "Permohonan <b>{title}</b> nomor <b>{number}</b> telah dibatalkan. Ketik <b>Surat</b> "
+    "bila Anda ingin mengajukan permohonan baru."
+)
+LETTER_CANCEL_KEPT = (
+    "Permohonan <b>{title}</b> nomor <b>{number}</b> tidak dibatalkan dan tetap diproses: "
+    "<b>{state}</b>."
+)
 LETTER_CANCEL_NONE = "Tidak ada permohonan surat yang sedang diproses."
 LETTER_CANCEL_SIGNED = (
     "Surat <b>{title}</b> nomor <b>{number}</b> sudah ditandatangani dan tidak dapat "
     "dibatalkan. Silakan ambil di kantor desa."
 )
 LETTER_CANCEL_NOTE = "Dibatalkan oleh pemohon melalui Telegram"
+# A tap on a button whose moment has passed (answerCallbackQuery's text: plain, <= 200).
+SPENT_CANCEL = "Permohonan {number} tidak dapat dibatalkan lagi: {state}."
+SPENT_COMPLETE = "Permohonan {number} tidak perlu dilengkapi lagi: {state}."
+SPENT_KEEP = "Permohonan {number}: {state}."
+SPENT_DRAFT = (
+    "Pengisian ini sudah selesai. Permohonan terakhir Anda: nomor {number}, {title}, {state}."
+)
+SPENT_DRAFT_NONE = "Pengisian ini sudah selesai. Ketik Surat untuk memulai yang baru."
+SPENT_UNKNOWN = "Permohonan ini tidak ditemukan."
 
 # The guided request: one question per field, then a summary to send or change.
 DRAFT_QUESTION = "<b>{title}</b> ({step}/{steps})\n{question}\n<i>Ketik jawaban Anda.</i>"
@@ -215,26 +260,80 @@ DRAFT_SUMMARY = (
     "<b>Periksa permohonan Anda</b>\n{title}\n{fields}\n\n"
     "Tekan <b>Kirim</b> bila sudah benar, atau pilih isian yang ingin diubah."
 )
+DRAFT_SUMMARY_COMPLETING = (
+    "<b>Lengkapi permohonan nomor {number}</b>\n{title}\n{fields}\n\n{missing}"
+    "Pilih isian yang ingin diubah, lalu tekan <b>Kirim</b> untuk mengirimnya kembali ke "
+    "kantor desa."
+)
+DRAFT_MISSING = "Perlu dilengkapi menurut kantor desa: {note}\n\n"
 DRAFT_CANCELLED = "Pengisian permohonan dibatalkan."
 DRAFT_NONE = "Tidak ada pengisian permohonan yang berjalan. Ketik <b>Surat</b> untuk memulai."
 DRAFT_CANCEL_BUTTON = {"text": "Batalkan pengisian", "callback_data": "AJUKAN BATAL"}
 DRAFT_SEND_BUTTON = {"text": "Kirim", "callback_data": "AJUKAN KIRIM"}
 DRAFT_CHANGE_BUTTON = "Ubah {label}"
+LETTER_COMPLETE_AT_OFFICE = (
+    "Permohonan nomor <b>{number}</b> tidak dapat dilengkapi melalui Telegram. Silakan "
+    "lengkapi di kantor desa."
+)
+LETTER_RESUBMITTED = (
+    "Permohonan <b>{title}</b> nomor <b>{number}</b> sudah dilengkapi dan dikirim kembali ke "
+    "kantor desa: <b>Sedang Diperiksa</b>. Silakan menunggu notifikasi prosesnya.\n{fields}"
+)
 
-# What the status watcher tells a resident when their request changes state.
+# What the status watcher tells a resident when their request changes state: what happened,
+# and what they can do next.
 LETTER_STATE_CHANGED = "Permohonan <b>{title}</b> nomor <b>{number}</b>: <b>{state}</b>.\n{detail}"
 LETTER_STATE_DETAILS = {
-    0: "Berkas permohonan belum lengkap. Silakan hubungi kantor desa.",
-    1: "Permohonan sedang diperiksa petugas.",
-    2: "Permohonan sudah diperiksa dan menunggu tanda tangan Kepala Desa.",
-    3: "Surat sudah ditandatangani dan siap diambil di kantor desa.",
-    4: "Surat sudah diambil. Terima kasih.",
-    5: "Permohonan dibatalkan.",
+    0: (
+        "Kantor desa mengembalikan permohonan ini karena belum lengkap.\n"
+        "Perlu dilengkapi: {reason}\n"
+        "Tekan <b>Lengkapi permohonan</b> untuk memperbaiki isian dan mengirimnya kembali. "
+        "Berkas yang diminta dapat diserahkan di kantor desa."
+    ),
+    1: (
+        "Permohonan sedang diperiksa petugas. Anda akan diberi tahu di sini setiap ada "
+        "perubahan; ketik <b>Status</b> untuk melihatnya kapan saja."
+    ),
+    2: (
+        "Permohonan sudah diperiksa dan menunggu tanda tangan Kepala Desa. Tidak ada yang perlu "
+        "Anda lakukan: Anda akan diberi tahu di sini begitu surat ditandatangani."
+    ),
+    3: (
+        "Surat sudah ditandatangani dan siap diambil di kantor desa. Bawa KTP Anda saat "
+        "mengambilnya."
+    ),
+    4: "Surat sudah diambil. Terima kasih. Ketik <b>Surat</b> bila Anda memerlukan surat lain.",
 }
-LETTER_REASON = "\nAlasan: {reason}"
+LETTER_INCOMPLETE_UNSAID = "(tanyakan ke kantor desa)"
+# Siap Diambil with our signed PDF (sent right after): the PDF is the letter itself.
+LETTER_READY_WITH_PDF = (
+    "Surat sudah ditandatangani dan dikirim di bawah ini sebagai PDF. PDF itu adalah surat yang "
+    "sah: ditandatangani secara elektronik oleh Kepala Desa, dan siapa pun dapat memeriksa "
+    "keasliannya dengan memindai kode QR di dalamnya. Anda tidak perlu ke kantor desa; "
+    "cetakan bercap basah hanya perlu diambil (dengan membawa KTP) bila instansi tujuan "
+    "meminta surat asli dari kertas."
+)
+LETTER_ENDINGS = {
+    "rejected": (
+        "Kantor desa <b>menolak</b> permohonan ini.\nAlasan: {reason}\n"
+        "Anda dapat mengajukan permohonan baru dengan isian yang sudah diperbaiki (ketik "
+        "<b>Surat</b>), atau datang ke kantor desa untuk menanyakannya."
+    ),
+    "cancelled": (
+        "Permohonan ini telah Anda batalkan. Ketik <b>Surat</b> bila Anda ingin mengajukan "
+        "permohonan baru."
+    ),
+    "withdrawn": (
+        "Surat yang sudah diterbitkan untuk permohonan ini <b>dicabut</b> oleh kantor desa.\n"
+        "Alasan: {reason}\n"
+        "PDF yang sudah Anda terima tidak berlaku lagi: pemeriksaan kode QR-nya kini menyatakan "
+        "DICABUT. Silakan hubungi kantor desa bila Anda memerlukan surat pengganti."
+    ),
+}
+LETTER_REASON_UNSAID = "tidak disebutkan"
 LETTER_DOCUMENT_CAPTION = (
-    "<b>{title}</b> nomor {number}. Keaslian surat dapat diperiksa dengan memindai kode QR "
-    "di dalamnya."
+    "<b>{title}</b> nomor {number}. Surat ini sah dalam bentuk PDF ini: keasliannya dapat "
+    "diperiksa dengan memindai kode QR di dalamnya."
 )
 
 SEX_AGE = "{years} tahun"
@@ -252,7 +351,7 @@ BOT_COMMANDS = [
     ("kis", "Kepesertaan KIS"),
     ("surat", "Jenis surat keterangan dan cara pengajuannya"),
     ("status", "Status permohonan surat Anda"),
-    ("batal", "Batalkan permohonan surat yang sedang diproses"),
+    ("batal", "Batalkan pengisian, atau permohonan yang sedang diproses"),
 ]
 BOT_DESCRIPTION = (
     "Layanan {village} lewat Telegram: lihat data kependudukan Anda dan keluarga, cek "

@@ -63,6 +63,8 @@ def parse_text(text: str) -> Parsed:
         return Parsed("data", action, fields if action == "register" else ())
     if keyword in LETTER_KEYWORDS and len(words) == 1 and not sep:
         return Parsed("letter", LETTER_KEYWORDS[keyword])
+    if keyword == "batal" and len(words) == 2 and words[1].isdigit() and not sep:
+        return Parsed("letter", "cancel", (words[1][:MAX_ARG],))  # `Batal 12`: that request
     if keyword == DRAFT_KEYWORD and not sep:
         return Parsed("letter", "draft", tuple(w[:MAX_ARG] for w in words[1:3]))
     if keyword in LETTER_KINDS and len(words) == 1:

@@ -107,7 +107,7 @@ def _from_callback(update_id: int, query: dict) -> Command | None:
         return None
     parsed = parse_text(query["data"])
     return _command(update_id, message["chat"]["id"], query["from_"], parsed, query["data"],
-                    callback_query_id=query["id"])
+                    callback_query_id=query["id"], callback_message_id=message["message_id"])
 
 
 def _command(update_id, chat_id, sender, parsed: Parsed, text: str, **extra) -> Command:

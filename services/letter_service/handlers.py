@@ -4,8 +4,12 @@
     SKU                      how to request it in one line, with an example
     SKU#usaha#tujuan#guna    a request (each field checked; one in process per resident)
     AJUKAN SKU / KIRIM / UBAH <field> / BATAL    the guided request, one question per field
+    AJUKAN LENGKAPI <id>     complete a request the office returned (Belum Lengkap)
     any other text           the answer to the question asked, else the short help
-    Status, Batal            the resident's requests; cancel the one in process
+    Status                   the resident's requests
+    Batal [<id>]             cancel the guided form being filled in; else ask to confirm
+                             cancelling the request in process (its buttons:
+                             AJUKAN BATALKAN <id> / AJUKAN LANJUTKAN <id>)
 """
 
 from __future__ import annotations
@@ -22,9 +26,16 @@ from libs.replies import reply
 from libs.siades import queries
 from libs.siades.letter_forms import LetterForm, kinds_by_format
 from libs.siades.letter_kinds import KINDS
+from libs.siades.letters import REQUEST_INCOMPLETE, LetterRequest
 from services.letter_service import drafts, requests
 from services.letter_service.fields import FieldError, check_fields
-from services.letter_service.submission import Context, form_of, submit
+from services.letter_service.submission import (
+    Context,
+    complete_button,
+    form_of,
+    refusal_if_pending,
+    submit,
+)
 
 
 def handle(command: Command, session: Session, settings: Settings, now: datetime
@@ -61,6 +72,9 @@ def how_to(ctx: Context) -> list[Outgoing]:
 
 
 def request_in_one_line(ctx: Context) -> list[Outgoing]:
+    refusal = refusal_if_pending(ctx)
+    if refusal is not None:
+        return refusal
     form = form_of(ctx, KINDS[ctx.command.args[0]])
     if not isinstance(form, LetterForm):
         return form
@@ -79,36 +93,100 @@ def status(ctx: Context) -> list[Outgoing]:
     kinds = kinds_by_format(ctx.session)  # one look at the formats for the whole list
     for request in found:
         kind = kinds.get(request.format_id)
-        line = texts.LETTER_STATUS_ENTRY.format(
+        lines.append(texts.LETTER_STATUS_ENTRY.format(
             number=request.id, title=kind.title if kind else "Surat",
-            state=texts.LETTER_STATES.get(request.status, "-"),
+            state=requests.state_name(ctx.session, request),
             submitted=tanggal(request.created_at), updated=tanggal(request.updated_at))
-        if request.note:
-            line += texts.LETTER_STATUS_NOTE.format(note=value(request.note))
-        lines.append(line)
-    return ctx.reply("\n".join(lines))
+            + _status_note(ctx, request))
+    returned = [[complete_button(r)] for r in found if r.status == REQUEST_INCOMPLETE]
+    return ctx.reply("\n".join(lines), {"inline_keyboard": returned} if returned else None)
+
+
+def _status_note(ctx: Context, request: LetterRequest) -> str:
+    """What the resident should know beside a request's state: what is missing (and how to
+    complete it), why it was rejected or withdrawn, or that they cancelled it."""
+    if request.status == REQUEST_INCOMPLETE:
+        note = requests.office_message(ctx.session, request)
+        return texts.LETTER_STATUS_MISSING.format(note=value(note)) if note \
+            else texts.LETTER_STATUS_MISSING_UNSAID
+    end = requests.ending(ctx.session, request)
+    if end == requests.CANCELLED_BY_RESIDENT:
+        return texts.LETTER_STATUS_CANCELLED_BY_YOU
+    note = requests.reason(ctx.session, request) if end else None
+    if not note:
+        return ""
+    template = texts.LETTER_STATUS_REASON if end == requests.REJECTED else texts.LETTER_STATUS_NOTE
+    return template.format(note=value(note))
 
 
 def cancel(ctx: Context) -> list[Outgoing]:
-    """`Batal`: the guided request being filled in first, else the request in process."""
-    if drafts.discard(ctx.session, ctx.command.chat_id):
+    """`Batal`: the guided form being filled in, and only it; else the confirmation to cancel
+    the request in process (`Batal <id>`: that request)."""
+    args = ctx.command.args
+    if not args and drafts.discard(ctx.session, ctx.command.chat_id):
         return ctx.reply(texts.DRAFT_CANCELLED)
-    cancelled = requests.cancel(ctx.session, ctx.resident, texts.LETTER_CANCEL_NOTE,
-                                ctx.local_now, ctx.now)
-    if cancelled is not None:
-        kind = requests.kind_of(ctx.session, cancelled)
-        return ctx.reply(texts.LETTER_CANCELLED.format(
-            title=kind.title if kind else "surat", number=cancelled.id))
-    ready = requests.latest_ready(ctx.session, ctx.resident)
-    if ready is not None:
-        kind = requests.kind_of(ctx.session, ready)
-        return ctx.reply(texts.LETTER_CANCEL_SIGNED.format(
-            title=kind.title if kind else "surat", number=ready.id))
-    return ctx.reply(texts.LETTER_CANCEL_NONE)
+    if args:
+        request = _named(ctx, args[0])
+        if request is None:
+            return ctx.spent(texts.SPENT_UNKNOWN)
+        if request.status not in requests.IN_PROCESS:
+            return _not_cancellable(ctx, request)
+    else:
+        request = requests.in_process(ctx.session, ctx.resident)
+    if request is None:
+        ready = requests.latest_ready(ctx.session, ctx.resident)
+        if ready is not None:
+            return ctx.reply(texts.LETTER_CANCEL_SIGNED.format(title=ctx.title_of(ready),
+                                                               number=ready.id))
+        return ctx.reply(texts.LETTER_CANCEL_NONE)
+    text = texts.LETTER_CANCEL_CONFIRM.format(
+        title=ctx.title_of(request), number=request.id, date=tanggal(request.created_at),
+        state=requests.state_name(ctx.session, request))
+    buttons = [[{"text": texts.LETTER_CANCEL_YES_BUTTON.format(number=request.id),
+                 "callback_data": f"AJUKAN BATALKAN {request.id}"}],
+               [{"text": texts.LETTER_CANCEL_NO_BUTTON,
+                 "callback_data": f"AJUKAN LANJUTKAN {request.id}"}]]
+    return ctx.reply(text, {"inline_keyboard": buttons})
+
+
+def confirm_cancel(ctx: Context, number: str) -> list[Outgoing]:
+    """The confirmation's yes: cancel that request, if it is still in process."""
+    request = _named(ctx, number)
+    if request is None:
+        return ctx.spent(texts.SPENT_UNKNOWN)
+    cancelled = requests.cancel(ctx.session, ctx.resident, request.id, ctx.local_now, ctx.now)
+    if cancelled is None:
+        return _not_cancellable(ctx, request)
+    return ctx.reply(texts.LETTER_CANCELLED.format(title=ctx.title_of(cancelled),
+                                                   number=cancelled.id), spent=True)
+
+
+def keep(ctx: Context, number: str) -> list[Outgoing]:
+    """The confirmation's no: nothing changes."""
+    request = _named(ctx, number)
+    if request is None:
+        return ctx.spent(texts.SPENT_UNKNOWN)
+    state = requests.state_name(ctx.session, request)
+    if request.status not in requests.IN_PROCESS:
+        return ctx.spent(texts.SPENT_KEEP.format(number=request.id, state=state))
+    return ctx.reply(texts.LETTER_CANCEL_KEPT.format(title=ctx.title_of(request),
+                                                     number=request.id, state=state),
+                     spent=True)
+
+
+def _named(ctx: Context, number: str) -> LetterRequest | None:
+    """The resident's request by the number a button (or `Batal 12`) gives."""
+    return requests.own(ctx.session, ctx.resident, int(number)) if number.isdigit() else None
+
+
+def _not_cancellable(ctx: Context, request: LetterRequest) -> list[Outgoing]:
+    return ctx.spent(texts.SPENT_CANCEL.format(number=request.id,
+                                               state=requests.state_name(ctx.session, request)))
 
 
 def draft(ctx: Context) -> list[Outgoing]:
-    """The guided request's buttons: start a kind, send, change a field, cancel."""
+    """The guided request's buttons: start a kind, send, change a field, cancel; complete a
+    returned request; confirm or refuse a cancellation."""
     args = [arg.upper() for arg in ctx.command.args]
     step = args[0] if args else ""
     if step in KINDS:
@@ -118,8 +196,9 @@ def draft(ctx: Context) -> list[Outgoing]:
     if step == "UBAH" and len(args) > 1:
         return drafts.change(ctx, ctx.command.args[1].lower())
     if step == "BATAL":
-        discarded = drafts.discard(ctx.session, ctx.command.chat_id)
-        return ctx.reply(texts.DRAFT_CANCELLED if discarded else texts.DRAFT_NONE)
+        return drafts.cancel(ctx)
+    if step in NUMBERED_STEPS and len(args) > 1:
+        return NUMBERED_STEPS[step](ctx, args[1])
     return list_kinds(ctx)
 
 
@@ -131,6 +210,12 @@ def answer(ctx: Context) -> list[Outgoing]:
     return ctx.reply(texts.UNKNOWN_COMMAND)
 
 
+def _complete(ctx: Context, number: str) -> list[Outgoing]:
+    return drafts.complete(ctx, int(number)) if number.isdigit() else ctx.spent(
+        texts.SPENT_UNKNOWN)
+
+
+NUMBERED_STEPS = {"LENGKAPI": _complete, "BATALKAN": confirm_cancel, "LANJUTKAN": keep}
 ACTIONS = {
     "list": list_kinds,
     "help": how_to,

@@ -1,4 +1,5 @@
-"""What the one-line and the guided request share: the command's context, and submitting."""
+"""What the one-line and the guided request share: the command's context, the refusal while a
+request is in process, and submitting."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from libs import texts
 from libs.config import Settings
 from libs.contracts import Command, Outgoing
 from libs.formatting import local_time, tanggal, value
-from libs.replies import reply
+from libs.replies import Replies
 from libs.siades.letter_forms import LetterForm, letter_form
 from libs.siades.letter_kinds import LetterKind
+from libs.siades.letters import REQUEST_INCOMPLETE, LetterRequest
 from libs.siades.models import MaritalStatus, Resident
 from services.letter_service import requests
 
@@ -26,8 +28,33 @@ class Context:
         self.now, self.resident = now, resident
         self.local_now = local_time(now, settings.timezone)
 
-    def reply(self, text: str, keyboard: dict | None = None) -> list[Outgoing]:
-        return reply(self.command, text, keyboard or texts.MAIN_MENU)
+    @property
+    def tapped(self) -> bool:
+        """Whether the command came from an inline button."""
+        return self.command.callback_query_id is not None
+
+    def reply(self, text: str, keyboard: dict | None = None,
+              spent: bool = False) -> list[Outgoing]:
+        """One message to the chat; `spent`: the tapped button's keyboard has done its job
+        and is taken off its message first."""
+        replies = Replies(self.command)
+        if spent:
+            replies.remove_keyboard()
+        return replies.add(text, keyboard or texts.MAIN_MENU)
+
+    def spent(self, text: str) -> list[Outgoing]:
+        """A button whose moment has passed: `text` (plain) over the chat and its keyboard
+        taken off; typed instead of tapped, `text` as a message."""
+        if not self.tapped:
+            return self.reply(text)
+        replies = Replies(self.command)
+        replies.answer(text)
+        return replies.remove_keyboard()
+
+    def title_of(self, request: LetterRequest) -> str:
+        """The request's letter kind by its title ("surat" for a format not asked here)."""
+        kind = requests.kind_of(self.session, request)
+        return kind.title if kind else "surat"
 
 
 def form_of(ctx: Context, kind: LetterKind) -> LetterForm | list[Outgoing]:
@@ -44,17 +71,39 @@ def form_of(ctx: Context, kind: LetterKind) -> LetterForm | list[Outgoing]:
     return form
 
 
+def refusal_if_pending(ctx: Context) -> list[Outgoing] | None:
+    """The refusal to start a request while one is in process, None when none is."""
+    pending = requests.in_process(ctx.session, ctx.resident)
+    return pending_refusal(ctx, pending) if pending is not None else None
+
+
+def pending_refusal(ctx: Context, pending: LetterRequest) -> list[Outgoing]:
+    """Say which request is in process, its state, and offer what can be done about it."""
+    template = texts.LETTER_PENDING_INCOMPLETE if pending.status == REQUEST_INCOMPLETE \
+        else texts.LETTER_PENDING
+    text = template.format(title=ctx.title_of(pending), number=pending.id,
+                           date=tanggal(pending.created_at),
+                           state=requests.state_name(ctx.session, pending))
+    first = complete_button(pending) if pending.status == REQUEST_INCOMPLETE \
+        else texts.LETTER_STATUS_BUTTON
+    cancel = {"text": texts.LETTER_CANCEL_ASK_BUTTON.format(number=pending.id),
+              "callback_data": f"Batal {pending.id}"}
+    return ctx.reply(text, {"inline_keyboard": [[first], [cancel]]})
+
+
+def complete_button(request: LetterRequest) -> dict:
+    """The button that opens a returned request (Belum Lengkap) to complete it."""
+    return {"text": texts.LETTER_COMPLETE_BUTTON, "callback_data": f"AJUKAN LENGKAPI {request.id}"}
+
+
 def submit(ctx: Context, form: LetterForm, fields: dict[str, str]) -> list[Outgoing]:
     """File the request, or say which one is still in process."""
     outcome = requests.submit(ctx.session, ctx.resident, form, fields, ctx.local_now, ctx.now)
     if isinstance(outcome, requests.Pending):
-        pending = outcome.request
-        pending_kind = requests.kind_of(ctx.session, pending)
-        return ctx.reply(texts.LETTER_PENDING.format(
-            title=pending_kind.title if pending_kind else "surat", number=pending.id,
-            date=tanggal(pending.created_at)))
+        return pending_refusal(ctx, outcome.request)
     return ctx.reply(texts.LETTER_SUBMITTED.format(
-        title=form.kind.title, number=outcome.id, fields=field_lines(form, fields)))
+        title=form.kind.title, number=outcome.id, fields=field_lines(form, fields)),
+        spent=True)
 
 
 def field_lines(form: LetterForm, fields: dict[str, str]) -> str:

@@ -10,7 +10,10 @@ messages are published at the next start). A second watcher racing for the same 
 the memory row and sends nothing.
 
     first sight of a request         remembered, nobody told (the request itself was answered)
-    status changed                   "Permohonan ... : <state>" (+ the reason when cancelled)
+    status changed                   "Permohonan ... : <state>", what it means and what to do next
+    changed to 0 (Belum Lengkap)     what is missing, with the button to complete it in the chat
+    changed to 5                     a rejection (the reason), the resident's cancellation, or
+                                     an issued letter withdrawn (its PDF no longer valid)
     changed to 3 with our PDF        the message, then the PDF (sendDocument) with a caption
 """
 
@@ -46,8 +49,9 @@ from libs.siades.letters import (
 )
 from libs.siades.models import Resident
 from libs.siades.village import connect_or_exit
-from services.letter_service import revocations
+from services.letter_service import requests, revocations
 from services.letter_service.requests import kind_of
+from services.letter_service.submission import complete_button
 
 log = logging.getLogger(__name__)
 
@@ -125,24 +129,40 @@ def messages_for(session: Session, request_id: int, transition_id: int) -> list[
     chat_id = int(resident.telegram)
     kind = kind_of(session, request)
     title = kind.title if kind else "surat"
-    detail = texts.LETTER_STATE_DETAILS.get(request.status, "")
-    if request.status == REQUEST_CANCELLED and request.note:
-        detail += texts.LETTER_REASON.format(reason=value(request.note))
-    base = f"letter-{request_id}-{transition_id}"
+    document = session.get(LetterDocument, request_id)
+    with_pdf = request.status == REQUEST_READY and document is not None
     text = texts.LETTER_STATE_CHANGED.format(
-        title=title, number=request.id, state=texts.LETTER_STATES.get(request.status, "-"),
-        detail=detail)
+        title=title, number=request.id, state=requests.state_name(session, request),
+        detail=_detail(session, request, with_pdf))
+    keyboard = {"inline_keyboard": [[complete_button(request)]]} \
+        if request.status == REQUEST_INCOMPLETE else texts.MAIN_MENU
+    base = f"letter-{request_id}-{transition_id}"
     correlation = correlation_id(request_id, request.status)
     messages = [Outgoing(message_id=f"{base}:0", chat_id=chat_id, text=text,
-                         reply_markup=texts.MAIN_MENU, correlation_id=correlation)]
-    document = session.get(LetterDocument, request_id)
-    if request.status == REQUEST_READY and document is not None:
+                         reply_markup=keyboard, correlation_id=correlation)]
+    if with_pdf:
         messages.append(Outgoing(
             message_id=f"{base}:1", chat_id=chat_id, method="sendDocument",
             text=texts.LETTER_DOCUMENT_CAPTION.format(title=title, number=value(document.number)),
             document={"letter_request_id": request_id, "file_name": document.file_name},
             correlation_id=correlation))
     return messages
+
+
+def _detail(session: Session, request: LetterRequest, with_pdf: bool) -> str:
+    """What the change means for the resident, and what they can do next."""
+    if with_pdf:
+        return texts.LETTER_READY_WITH_PDF
+    end = requests.ending(session, request)
+    if end is not None:
+        said = requests.reason(session, request)
+        return texts.LETTER_ENDINGS[end].format(
+            reason=value(said) if said else texts.LETTER_REASON_UNSAID)
+    if request.status == REQUEST_INCOMPLETE:
+        said = requests.office_message(session, request)
+        return texts.LETTER_STATE_DETAILS[REQUEST_INCOMPLETE].format(
+            reason=value(said) if said else texts.LETTER_INCOMPLETE_UNSAID)
+    return texts.LETTER_STATE_DETAILS.get(request.status, "")
 
 
 def _entry(message: Outgoing, transition: LetterTransition, now: datetime) -> OutboxEntry:

@@ -3,6 +3,7 @@
     already sent (bot_notifications)  -> Outcome.SKIPPED
     chat marked unreachable           -> Outcome.SKIPPED (the resident blocked the bot)
     a part of a long text sent        -> Outcome.PART_SENT (the next part follows)
+    a callback answer or a keyboard removal Telegram refuses (too late, gone) -> Outcome.SENT
     the last part sent                -> recorded in bot_notifications, Outcome.SENT
     403                               -> chat marked unreachable, Outcome.BLOCKED
     400                               -> Outcome.REFUSED, with Telegram's description
@@ -84,8 +85,9 @@ class Delivery:
 
     @property
     def counts_as_message(self) -> bool:
-        """Whether Telegram counts this call against the chat's limit (a callback answer not)."""
-        return self.message.method != "answerCallbackQuery"
+        """Whether Telegram counts this call against the chat's limit: only sends do (not a
+        callback answer, not taking a spent keyboard off)."""
+        return self.message.method.startswith("send")
 
 
 def step(client: TelegramClient, delivery: Delivery, factory: sessionmaker) -> Result:
@@ -134,10 +136,24 @@ def call(client: TelegramClient, message: Outgoing, text: str, factory: sessionm
             # Too late (Telegram waits ~15 s) or already answered: the reply still follows.
             log.info("callback answer %s not taken: %s", message.message_id, exc)
         return {}
+    if message.method == "editMessageReplyMarkup":
+        return _remove_keyboard(client, message)
     if message.method == "sendDocument":
         return _send_document(client, message, factory)
     return client.send_message(message.chat_id, text, message.parse_mode,
                                message.reply_markup if last else None)
+
+
+def _remove_keyboard(client: TelegramClient, message: Outgoing) -> dict:
+    """Take the inline keyboard off a message (no reply_markup: Telegram removes it)."""
+    try:
+        return client.call("editMessageReplyMarkup", {"chat_id": message.chat_id,
+                                                      "message_id": message.extra["message_id"]})
+    except BadRequest as exc:
+        # Gone already (not modified), deleted by the resident, or too old to edit (48 h):
+        # the keyboard is spent either way, and the reply to the tap has gone.
+        log.info("keyboard of %s not removed: %s", message.message_id, exc)
+        return {}
 
 
 def _send_document(client: TelegramClient, message: Outgoing, factory: sessionmaker) -> dict:

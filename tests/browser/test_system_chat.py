@@ -56,3 +56,62 @@ def test_a_demo_resident_registers_by_typing_then_taps_biodata(browser_context, 
     kinds.get_by_test_id("inline-button").filter(has_text="SKD").click()
     expect(bot_messages(page).last).to_contain_text("(1/2)", timeout=REPLY_TIMEOUT)
     assert all(call["status"] == 200 for call in system.calls())
+
+
+def test_cancelling_asks_first_and_a_spent_button_says_what_happened(browser_context, system,
+                                                                     tmp_path):
+    page = browser_context.new_page()
+    page.goto(system.sim)
+    page.get_by_test_id("start-button").click()
+    expect(bot_messages(page).last).to_contain_text("belum terhubung", timeout=REPLY_TIMEOUT)
+    box = page.get_by_test_id("message-input")
+
+    def newest(expected: str):
+        """The bot's newest message, once it holds `expected`, pinned (not "the last")."""
+        expect(bot_messages(page).last).to_contain_text(expected, timeout=REPLY_TIMEOUT)
+        return bot_messages(page).nth(bot_messages(page).count() - 1)
+
+    def say(text: str, expected: str):
+        box.fill(text)
+        box.press("Enter")
+        return newest(expected)
+
+    say(f"DAFTAR#{NIK}#{NO_KK}", "Pendaftaran berhasil")
+    kinds = say("Surat", "Layanan Surat")
+    kinds.get_by_test_id("inline-button").filter(has_text="SKD").click()
+    expect(bot_messages(page).last).to_contain_text("(1/2)", timeout=REPLY_TIMEOUT)
+    say("Kantor Kecamatan", "(2/2)")
+    summary = say("Persyaratan Beasiswa", "Periksa permohonan")
+    summary.get_by_test_id("inline-button").filter(has_text="Kirim").click()
+    expect(bot_messages(page).last).to_contain_text("berhasil diajukan", timeout=REPLY_TIMEOUT)
+    expect(summary.get_by_test_id("inline-button")).to_have_count(0)  # spent: taken off
+
+    # A letter button while that request is under review: refused at once, no questions
+    kinds.get_by_test_id("inline-button").filter(has_text="SKU – Usaha").click()
+    refusal = newest("masih memiliki permohonan")
+    expect(refusal).to_contain_text("Sedang Diperiksa")
+    expect(refusal.get_by_test_id("inline-button")).to_have_text(
+        ["Lihat status", "Batalkan permohonan 1"])
+
+    ask = say("Batal", "Permohonan yang dibatalkan tidak dapat dilanjutkan")
+    expect(ask.get_by_test_id("inline-button")).to_have_text(
+        ["Ya, batalkan permohonan 1", "Tidak, lanjutkan"])
+    page.screenshot(path=str(tmp_path / "cancel-confirmation.png"), full_page=True)
+    ask.get_by_test_id("inline-button").filter(has_text="Ya, batalkan").click()
+    expect(bot_messages(page).last).to_contain_text("telah dibatalkan", timeout=REPLY_TIMEOUT)
+    expect(ask.get_by_test_id("inline-button")).to_have_count(0)
+
+    # An old Kirim, its form cancelled by typing Batal: a toast says what happened
+    kinds.get_by_test_id("inline-button").filter(has_text="SKD").click()
+    expect(bot_messages(page).last).to_contain_text("(1/2)", timeout=REPLY_TIMEOUT)
+    say("Kantor Kecamatan", "(2/2)")
+    old = say("Persyaratan Beasiswa", "Periksa permohonan")
+    say("Batal", "Pengisian permohonan dibatalkan")
+    old.get_by_test_id("inline-button").filter(has_text="Kirim").click()
+    expect(page.get_by_test_id("toast")).to_have_text(
+        "Pengisian ini sudah selesai. Permohonan terakhir Anda: nomor 1, Surat Keterangan "
+        "Domisili, Dibatalkan.", timeout=REPLY_TIMEOUT)
+    expect(old.get_by_test_id("inline-button")).to_have_count(0, timeout=REPLY_TIMEOUT)
+    page.screenshot(path=str(tmp_path / "spent-button.png"), full_page=True)
+    print(f"screenshots in {tmp_path}")
+    assert all(call["status"] == 200 for call in system.calls())

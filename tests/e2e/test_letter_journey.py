@@ -55,7 +55,11 @@ def test_request_check_sign_deliver_verify(system):
     if len(delivered) < 2:
         delivered += system.messages(USER, wait=15)
     assert "Siap Diambil" in texts_of(delivered)
+    # The PDF is the letter itself: said plainly, with when the office's paper is needed
+    assert "PDF itu adalah surat yang sah" in texts_of(delivered)
+    assert "Anda tidak perlu ke kantor desa" in texts_of(delivered)
     [document] = [m for m in delivered if m["method"] == "sendDocument"]
+    assert "Surat ini sah dalam bentuk PDF ini" in document["caption"]
     pdf = requests.get(f"{system.sim}/sim/files/{document['document']['file_id']}",
                        timeout=10).content
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()

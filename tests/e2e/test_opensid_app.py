@@ -101,8 +101,9 @@ def test_a_request_cancelled_in_opensid_reaches_the_resident(system, opensid):
     system.ask(user, f"DAFTAR#{AHLUL_NIK}#{AHLUL_KK}")
     number = request_number(system.ask(user, "SKD#Kantor Camat Batulayar#Persyaratan Beasiswa"))
     admin = opensid.admin()
-    assert admin.proses(number, 5)[0] in (302, 303, 307)  # Dibatalkan
-    assert "Dibatalkan" in wait_for(system, user, "Dibatalkan")
+    assert admin.proses(number, 5)[0] in (302, 303, 307)  # Dibatalkan, by the office
+    told = wait_for(system, user, "Ditolak")  # to the resident, a rejection: not their doing
+    assert "Kantor desa <b>menolak</b> permohonan ini" in told and "permohonan baru" in told
     # and the resident may ask again
     again = system.ask(user, "SKD#Kantor Camat Batulayar#Persyaratan Beasiswa")
     assert "berhasil diajukan" in again["text"]

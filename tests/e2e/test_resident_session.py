@@ -6,10 +6,14 @@ telegram_sim -> gateway (gunicorn) -> RabbitMQ -> data_service / letter_service 
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
+import requests
+from sqlalchemy import text
 
+from libs.siades.db import make_engine
 from libs.siades.demo import DEMO_RESIDENTS
 from tests.support.system import System
 
@@ -86,6 +90,102 @@ def test_a_residents_whole_session(system):
     # And the bot never made a call that Telegram would refuse
     calls = system.calls()
     assert calls and all(c["status"] == 200 for c in calls), calls
+
+
+def buttons_of(message: dict) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def request_number(text: str) -> str:
+    return re.search(r"nomor <b>(\d+)</b> berhasil diajukan", text).group(1)
+
+
+def test_cancelling_asks_first_and_spent_buttons_say_what_happened(system):
+    user = 7020
+    system.ask(user, f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")
+    # A guided form sent with Kirim: the summary's keyboard goes once it is spent
+    system.ask(user, "Surat")  # the kinds, a button each
+    system.tap(user, "AJUKAN SKD")
+    system.messages(user, wait=15)
+    system.ask(user, "Kantor Kecamatan")
+    summary = system.ask(user, "Persyaratan Beasiswa")
+    system.tap(user, "AJUKAN KIRIM", summary["message_id"])
+    number = request_number(system.messages(user, wait=15)[0]["text"])
+    wait_until(lambda: "reply_markup" not in edited(system, user, summary["message_id"]))
+
+    # Trap 1: with that request under review, a letter button does not start a form ...
+    system.tap(user, "AJUKAN SKU")
+    [refusal] = system.messages(user, wait=15)
+    assert f"nomor <b>{number}</b>" in refusal["text"] and "Sedang Diperiksa" in refusal["text"]
+    assert buttons_of(refusal) == ["Status", f"Batal {number}"]
+    assert "Anda tidak dikenali" not in refusal["text"]
+    # ... and Batal asks, naming the request, before anything is cancelled
+    ask = system.ask(user, "Batal")
+    assert f"Batalkan permohonan <b>Surat Keterangan Domisili</b> nomor <b>{number}</b>" in (
+        ask["text"])
+    assert "Sedang Diperiksa" in system.ask(user, "Status")["text"]
+    system.tap(user, f"AJUKAN BATALKAN {number}", ask["message_id"])
+    assert "telah dibatalkan" in system.messages(user, wait=15)[0]["text"]
+
+    # Trap 2: an old Kirim (its form cancelled by typing Batal) says what happened, and goes
+    system.tap(user, "AJUKAN SKCK")
+    system.messages(user, wait=15)
+    system.ask(user, "Polsek Jogoroto")
+    old = system.ask(user, "Melamar Pekerjaan")
+    assert system.ask(user, "Batal")["text"] == "Pengisian permohonan dibatalkan."
+    query = system.tap(user, "AJUKAN KIRIM", old["message_id"])
+    answer = system.callback_answer(query)
+    assert answer["text"] == (f"Pengisian ini sudah selesai. Permohonan terakhir Anda: nomor "
+                              f"{number}, Surat Keterangan Domisili, Dibatalkan.")
+    wait_until(lambda: "reply_markup" not in edited(system, user, old["message_id"]))
+    assert system.messages(user, wait=2) == []  # no message in the chat: the answer says it
+
+    calls = system.calls()
+    edits = [c for c in calls if c["method"] == "editMessageReplyMarkup"]
+    assert len(edits) >= 3 and all(c["status"] == 200 for c in calls), calls
+
+
+def test_a_returned_request_is_completed_in_the_chat(system, sqlite_url):
+    user = 7030
+    system.ask(user, f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")
+    number = request_number(system.ask(user, "SKU#Toko#Bank BRI#Modal Usaha")["text"])
+    # The office returns it (as the console's "Kembalikan" does: status 0, what is missing)
+    engine = make_engine(sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE permohonan_surat SET status = 0, keterangan = "
+                                "'Sebutkan nama bank lengkap' WHERE id = :id"), {"id": number})
+    [told] = system.messages(user, wait=15)
+    assert "Belum Lengkap" in told["text"] and "Sebutkan nama bank lengkap" in told["text"]
+    assert buttons_of(told) == [f"AJUKAN LENGKAPI {number}"]
+    system.tap(user, f"AJUKAN LENGKAPI {number}", told["message_id"])
+    [summary] = system.messages(user, wait=15)
+    assert f"Lengkapi permohonan nomor {number}" in summary["text"]
+    system.tap(user, "AJUKAN UBAH tujuan", summary["message_id"])
+    system.messages(user, wait=15)
+    fixed = system.ask(user, "Bank Rakyat Indonesia")
+    system.tap(user, "AJUKAN KIRIM", fixed["message_id"])
+    assert "dikirim kembali" in system.messages(user, wait=15)[0]["text"]
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT COUNT(*), MAX(status), MAX(isian_form) "
+                                      "FROM permohonan_surat")).one()
+    engine.dispose()
+    assert row[0] == 1 and row[1] == 1 and "Bank Rakyat Indonesia" in row[2]
+    assert system.messages(user, wait=4) == []  # the watcher does not tell it again
+
+
+def edited(system: System, user: int, message_id: int) -> dict:
+    """The bot's message as the resident's app shows it now (after edits)."""
+    entries = requests.get(f"{system.sim}/sim/conversation", timeout=10,
+                           params={"chat_id": user}).json()["messages"]
+    return [e["message"] for e in entries if e["message_id"] == message_id][-1]
+
+
+def wait_until(condition, timeout: float = 15) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not within the time"
+        time.sleep(0.2)
 
 
 def test_refusals_and_the_lockout(system):

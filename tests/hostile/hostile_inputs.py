@@ -6,6 +6,9 @@ failure on every machine.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -67,6 +70,13 @@ ONE_LINERS = (
     "SKCK#Polsek Jogoroto#Melamar Pekerjaan",
     "SKBPN#KUA Jogoroto#Persyaratan Menikah",
 )
+
+
+def cancel_request(say: Callable[[str], str]) -> str:
+    """`Batal`, then the confirmation's button: the request in process is cancelled."""
+    asked = say("Batal")
+    number = re.search(r"nomor (?:<b>)?(\d+)", asked)  # as read, or as sent (HTML)
+    return say(f"AJUKAN BATALKAN {number.group(1)}") if number else asked
 
 
 def with_hash_at_every_position(text: str):

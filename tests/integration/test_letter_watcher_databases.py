@@ -41,5 +41,5 @@ def test_a_change_made_by_another_connection_is_told_once(database_url):
     assert watch_once(watcher_factory, publisher) == 1
     assert watch_once(watcher_factory, publisher) == 0
     [message] = publisher.published
-    assert message.chat_id == CHAT and "Dibatalkan" in message.text
+    assert message.chat_id == CHAT and "<b>Ditolak</b>" in message.text  # a rejection
     assert "Alasan: Data belum sesuai" in message.text

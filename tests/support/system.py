@@ -147,12 +147,19 @@ class System:
         response.raise_for_status()
         return response.json()["update_id"]
 
-    def tap(self, user_id: int, callback_data: str) -> str:
-        """A resident taps the inline button with `callback_data`; returns the query id."""
+    def tap(self, user_id: int, callback_data: str, message_id: int | None = None) -> str:
+        """A resident taps the inline button with `callback_data` (on message `message_id`,
+        else the newest that has it); returns the query id."""
         response = requests.post(f"{self.sim}/sim/updates", timeout=10, json={
-            "user": {"id": user_id, "first_name": "Warga"}, "callback_data": callback_data})
+            "user": {"id": user_id, "first_name": "Warga"}, "callback_data": callback_data,
+            "message_id": message_id})
         response.raise_for_status()
         return response.json()["callback_query_id"]
+
+    def callback_answer(self, query_id: str, wait: float = 15) -> dict | None:
+        """How the bot answered a callback query (answerCallbackQuery's parameters)."""
+        return requests.get(f"{self.sim}/sim/callbacks/{query_id}", params={"wait": wait},
+                            timeout=wait + 10).json()["answer"]
 
     def inject(self, update: dict) -> None:
         """Deliver a raw update as given (a duplicate, an odd kind)."""
@@ -160,13 +167,19 @@ class System:
                       timeout=10).raise_for_status()
 
     def messages(self, chat_id: int, wait: float = 0) -> list[dict]:
-        """Messages the bot sent to `chat_id` since the last call."""
-        response = requests.get(f"{self.sim}/sim/messages", timeout=wait + 10, params={
-            "chat_id": chat_id, "after": self.seen.get(chat_id, 0), "wait": wait})
-        messages = response.json()["messages"]
-        if messages:
-            self.seen[chat_id] = messages[-1]["seq"]
-        return messages
+        """Messages the bot sent to `chat_id` since the last call (edits of earlier ones,
+        such as a spent keyboard taken off, are passed over)."""
+        deadline = time.monotonic() + wait
+        while True:
+            left = max(deadline - time.monotonic(), 0)
+            response = requests.get(f"{self.sim}/sim/messages", timeout=left + 10, params={
+                "chat_id": chat_id, "after": self.seen.get(chat_id, 0), "wait": left})
+            messages = response.json()["messages"]
+            if messages:
+                self.seen[chat_id] = messages[-1]["seq"]
+            sent = [m for m in messages if m["method"].startswith("send")]
+            if sent or not messages or left == 0:
+                return sent
 
     def calls(self) -> list[dict]:
         """Every Bot API call the simulator received, with its HTTP status."""

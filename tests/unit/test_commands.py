@@ -29,6 +29,9 @@ from services.gateway.commands import UNKNOWN, Parsed, parse_text
     ("Surat", Parsed("letter", "list")),
     ("status", Parsed("letter", "status")),
     ("Batal", Parsed("letter", "cancel")),
+    ("Batal 12", Parsed("letter", "cancel", ("12",))),  # that request: asked, not cancelled
+    ("batal dulu", Parsed("letter", "answer", ("batal dulu",))),
+    ("AJUKAN LENGKAPI 12", Parsed("letter", "draft", ("LENGKAPI", "12"))),
     ("SKU", Parsed("letter", "help", ("SKU",))),
     ("skbpn", Parsed("letter", "help", ("SKBPN",))),
     ("SKU#Peternakan Ayam#Bank BNI#Pengajuan Pinjaman Modal",

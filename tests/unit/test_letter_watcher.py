@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select, text
 
+from libs import texts
 from libs.siades.bot_models import LetterDocument, LetterTransition
 from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.letter_forms import letter_form
@@ -63,25 +64,96 @@ def test_a_direct_status_change_is_told_once(session_factory, request_id):
     assert moves == [(None, 1), (1, 2)]
 
 
-def test_a_rejection_carries_its_reason(session_factory, request_id):
+def told(session_factory) -> list:
+    """What one look of the watcher sends."""
     publisher = Recorder()
-    set_status(session_factory, request_id, 5, "Foto KTP <buram>")
     watch_once(session_factory, publisher)
-    assert "Alasan: Foto KTP &lt;buram&gt;" in publisher.published[0].text
+    return publisher.published
 
 
-def test_a_signed_letter_comes_with_its_pdf(session_factory, request_id):
+def issue(session_factory, request_id: int) -> None:
+    """The letter our console signed for the request (its PDF)."""
     with session_factory.begin() as session:
         session.add(LetterDocument(request_id=request_id, letter_log_id=1, number="S-41/001/X",
                                    file_name="SKD-001.pdf", pdf=b"%PDF-1.4", token="t",
                                    issued_by=1, issued_at=NOW))
+
+
+def test_a_rejection_says_rejected_with_its_reason_and_the_next_step(session_factory,
+                                                                     request_id):
+    set_status(session_factory, request_id, 5, "Foto KTP <buram>")
+    [message] = told(session_factory)
+    assert f"nomor <b>{request_id}</b>: <b>Ditolak</b>." in message.text
+    assert "Kantor desa <b>menolak</b> permohonan ini" in message.text
+    assert "Alasan: Foto KTP &lt;buram&gt;" in message.text
+    assert "permohonan baru dengan isian yang sudah diperbaiki" in message.text
+    assert "Dibatalkan" not in message.text and "dibatalkan" not in message.text
+
+
+def test_the_residents_own_cancellation_is_said_as_such(session_factory, request_id):
+    set_status(session_factory, request_id, 5, texts.LETTER_CANCEL_NOTE)  # say, a 2nd device
+    [message] = told(session_factory)
+    assert "<b>Dibatalkan</b>." in message.text and "telah Anda batalkan" in message.text
+    assert "Alasan" not in message.text
+
+
+def test_a_withdrawn_letter_says_its_pdf_is_no_longer_valid(session_factory, request_id):
+    issue(session_factory, request_id)
     set_status(session_factory, request_id, 3)
-    publisher = Recorder()
-    watch_once(session_factory, publisher)
-    message, document = publisher.published
+    told(session_factory)
+    with session_factory.begin() as session:
+        session.get(LetterDocument, request_id).revoked_reason = "Salah nama <usaha>"
+    set_status(session_factory, request_id, 5)
+    [message] = told(session_factory)
+    assert "<b>Dicabut</b>." in message.text and "<b>dicabut</b> oleh kantor desa" in message.text
+    assert "Alasan: Salah nama &lt;usaha&gt;" in message.text
+    assert "PDF yang sudah Anda terima tidak berlaku lagi" in message.text
+
+
+def test_a_signed_letter_comes_with_its_pdf_which_is_valid_by_itself(session_factory,
+                                                                    request_id):
+    issue(session_factory, request_id)
+    set_status(session_factory, request_id, 3)
+    message, document = told(session_factory)
     assert "Siap Diambil" in message.text
+    assert "PDF itu adalah surat yang sah" in message.text
+    assert "Anda tidak perlu ke kantor desa" in message.text
+    assert "bila instansi tujuan meminta surat asli" in message.text
     assert document.method == "sendDocument" and "S-41/001/X" in document.text
+    assert "sah dalam bentuk PDF ini" in document.text
     assert document.document == {"letter_request_id": request_id, "file_name": "SKD-001.pdf"}
+
+
+def test_a_letter_signed_elsewhere_is_collected_at_the_office(session_factory, request_id):
+    set_status(session_factory, request_id, 3)  # OpenSID's admin: no PDF of ours
+    [message] = told(session_factory)
+    assert "siap diambil di kantor desa. Bawa KTP" in message.text
+
+
+def test_a_returned_request_says_what_is_missing_with_a_button_to_complete_it(
+        session_factory, request_id):
+    set_status(session_factory, request_id, 0, "Tujuan surat <kurang jelas>")
+    [message] = told(session_factory)
+    assert "<b>Belum Lengkap</b>" in message.text
+    assert "Perlu dilengkapi: Tujuan surat &lt;kurang jelas&gt;" in message.text
+    assert message.reply_markup == {"inline_keyboard": [[
+        {"text": "Lengkapi permohonan", "callback_data": f"AJUKAN LENGKAPI {request_id}"}]]}
+
+
+def test_opensids_own_message_to_the_resident_is_read_from_komentar(session_factory,
+                                                                   request_id):
+    # OpenSID's admin (kirim_pesan) writes its message into `komentar`, not keterangan
+    with session_factory.begin() as session:
+        session.execute(text(
+            "CREATE TABLE komentar (id INTEGER PRIMARY KEY, owner VARCHAR(50), "
+            "komentar TEXT NOT NULL, status TINYINT, tipe TINYINT, permohonan TEXT)"))
+        session.execute(text(
+            "INSERT INTO komentar (owner, komentar, status, tipe, permohonan) VALUES "
+            "('BUDI', 'Pertanyaan warga', 1, 1, :id), ('BUDI', 'Lampirkan foto KK', 2, 2, :id)"),
+            {"id": str(request_id)})
+    set_status(session_factory, request_id, 0)
+    [message] = told(session_factory)
+    assert "Perlu dilengkapi: Lampirkan foto KK" in message.text
 
 
 def test_a_change_stored_but_not_published_goes_out_at_the_next_look(session_factory,

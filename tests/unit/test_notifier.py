@@ -168,6 +168,35 @@ def test_a_callback_answer_without_its_query_id_is_malformed():
                                         method="answerCallbackQuery")))
 
 
+def keyboard_removal(message_id="tg-2:2") -> Delivery:
+    return delivery(message_id, text="", method="editMessageReplyMarkup", parse_mode=None,
+                    extra={"message_id": 31})
+
+
+def test_a_spent_keyboard_is_taken_off_its_message_and_is_no_message(session_factory):
+    client = FakeClient({"message_id": 31, "chat": {"id": 42}})
+    removal = keyboard_removal()
+    assert not removal.counts_as_message  # Telegram's flood limits count sends
+    assert step(client, removal, session_factory).outcome is Outcome.SENT
+    assert step(client, keyboard_removal(), session_factory).outcome is Outcome.SKIPPED
+    assert client.sent == [("editMessageReplyMarkup", {"chat_id": 42, "message_id": 31})]
+
+
+@pytest.mark.parametrize("description", [
+    "message is not modified: specified new message content and reply markup are exactly the "
+    "same as a current content and reply markup of the message",
+    "message to edit not found", "message can't be edited"])
+def test_a_keyboard_already_gone_is_dropped_not_parked(session_factory, description):
+    refused = BadRequest(f"editMessageReplyMarkup: 400 Bad Request: {description}")
+    assert step(FakeClient(refused), keyboard_removal(), session_factory).outcome is Outcome.SENT
+
+
+def test_a_keyboard_removal_without_its_message_id_is_malformed():
+    with pytest.raises(DecodeError, match="extra.message_id"):
+        decode_outgoing(encode(Outgoing(message_id="x:0", chat_id=1, text="",
+                                        method="editMessageReplyMarkup")))
+
+
 def test_an_issued_letter_is_uploaded_from_the_database(session_factory):
     with session_factory.begin() as session:
         session.add(LetterDocument(request_id=9, letter_log_id=1, number="S-14/001", pdf=b"%PDF",

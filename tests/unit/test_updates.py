@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from libs.contracts import decode_command, encode
 from services.gateway.updates import InvalidUpdate, parse_update
 
 
@@ -62,6 +63,8 @@ def test_callback_query_routes_its_data():
         "message": {"message_id": 3, "date": 1, "chat": {"id": 42, "type": "private"}}}}
     command = parse_update(update)
     assert command.action == "biodata" and command.callback_query_id == "cb1"
+    assert command.callback_message_id == 3  # whose keyboard a reply may take off
+    assert decode_command(encode(command)) == command
 
 
 json_values = st.recursive(

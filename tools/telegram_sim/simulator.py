@@ -14,6 +14,7 @@ from tools.telegram_sim.objects import (
     BadInput,
     bot_user,
     callback_query,
+    has_button,
     private_chat,
     resident,
     text_message,
@@ -74,6 +75,8 @@ class Simulator:
             message = self.store.message(chat_id, message_id) if is_int else None
             if message is None or message["from"]["id"] != self.bot["id"]:
                 raise BadInput(f"message_id {message_id!r} is no bot message in chat {chat_id}")
+            if not has_button(message, data):  # its keyboard was edited or taken off
+                raise BadInput(f"message {message_id} has no button {data!r} (any more)")
         query = callback_query(user, message, data)
         with self._residents:
             self.store.issue_callback(query["id"], chat_id)

@@ -266,6 +266,26 @@ def test_tap_needs_a_bot_message(client):
     assert response.status_code == 400 and "no bot message" in response.json["error"]
 
 
+def test_a_button_taken_off_its_message_cannot_be_tapped(client, spec):
+    """As in the app: once editMessageReplyMarkup removed a keyboard, its buttons are gone."""
+    say(client)
+    keyboard = {"inline_keyboard": [[{"text": "Kirim", "callback_data": "AJUKAN KIRIM"}]]}
+    sent = api(client, "sendMessage", chat_id=1001, text="Kirim?", reply_markup=keyboard).json
+    message_id = sent["result"]["message_id"]
+    tap = {"user": AHLUL, "callback_data": "AJUKAN KIRIM", "message_id": message_id}
+    assert client.post("/sim/updates", json=tap).status_code == 200
+    removed = api(client, "editMessageReplyMarkup", chat_id=1001, message_id=message_id).json
+    spec.check(removed["result"], ["Message"], strict=True)
+    assert "reply_markup" not in removed["result"]
+    again = client.post("/sim/updates", json=tap)
+    assert again.status_code == 400 and "has no button 'AJUKAN KIRIM'" in again.json["error"]
+    newest = client.post("/sim/updates", json={"user": AHLUL, "callback_data": "AJUKAN KIRIM"})
+    assert newest.status_code == 400  # no message has it any more
+    # Removing it twice is refused as Telegram does, "not modified"
+    twice = api(client, "editMessageReplyMarkup", chat_id=1001, message_id=message_id)
+    assert twice.status_code == 400 and "message is not modified" in twice.json["description"]
+
+
 def test_edit_message_text_and_reply_markup(client, spec):
     say(client)
     keyboard = {"inline_keyboard": [[{"text": "Ya", "callback_data": "ya"}]]}
