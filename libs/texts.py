@@ -4,6 +4,7 @@ Values that come from residents or the registry are escaped by the caller with
 `libs.telegram.escape` before they are put in; these templates hold only trusted markup.
 """
 
+from libs.siades import programs
 from libs.siades.letters import STATUS_NAMES
 
 MAIN_MENU = {
@@ -109,9 +110,19 @@ FAMILY_MEMBER = "{index}. {name} – {role}, {sex}, {age}"
 FAMILY_NONE = "Data Kartu Keluarga Anda tidak ditemukan. Silakan hubungi kantor desa."
 
 PROGRAM_MEMBER = (
-    "<b>{service}</b>: Anda <b>terdaftar</b> sebagai penerima.\n{entries}"
+    "<b>{service}</b>: Anda <b>terdaftar</b> sebagai penerima saat ini.\n{entries}"
 )
-PROGRAM_ENTRY = "• {program} – kartu {card}, periode {start} s.d. {end}{state}"
+PROGRAM_NOT_CURRENT = (
+    "<b>{service}</b>: Anda <b>bukan penerima saat ini</b>. Kepesertaan yang tercatat:\n"
+    "{entries}\nJika menurut Anda ada kekeliruan, silakan hubungi kantor desa."
+)
+PROGRAM_ENTRY = "• {program} – kartu {card}, periode {start} s.d. {end} ({state})"
+PROGRAM_STATES = {  # by programs.standing(): the dates alone do not make a current recipient
+    programs.CURRENT: "sedang berjalan",
+    programs.ENDED: "sudah berakhir",
+    programs.NOT_STARTED: "belum dimulai",
+    programs.INACTIVE: "program tidak aktif",
+}
 PROGRAM_NOT_MEMBER = (
     "<b>{service}</b>: Anda <b>tidak terdaftar</b> sebagai penerima {service} di desa ini. "
     "Jika menurut Anda ada kekeliruan, silakan hubungi kantor desa."

@@ -27,7 +27,13 @@ from libs.siades.models import (
     Resident,
     Sex,
 )
-from libs.siades.programs import TARGET_FAMILY, TARGET_HOUSEHOLD, TARGET_PERSON
+from libs.siades.programs import (
+    ACTIVE,
+    TARGET_FAMILY,
+    TARGET_HOUSEHOLD,
+    TARGET_PERSON,
+    standing,
+)
 from libs.siades.village import village_config
 
 SPOUSE_ROLES = (2, 3)  # SUAMI, ISTRI
@@ -87,6 +93,10 @@ class Membership:
     end_date: date | None
     active: bool  # program.status == 1 (OpenSID's "Aktif" flag), whatever the dates say
     target: int  # program.sasaran: 1 person, 2 family, 3 household
+
+    def standing(self, today: date) -> str:
+        """programs.CURRENT, ENDED, NOT_STARTED or INACTIVE on `today` (the village's date)."""
+        return standing(self.active, self.start_date, self.end_date, today)
 
 
 # --- registration --------------------------------------------------------------------------
@@ -327,7 +337,7 @@ def program_memberships(
             card_number=card,
             start_date=program.start_date,
             end_date=program.end_date,
-            active=program.status == 1,
+            active=program.status == ACTIVE,
             target=program.target,
         )
         for program, card in rows

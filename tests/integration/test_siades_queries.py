@@ -125,6 +125,18 @@ def test_failed_attempts_count_only_this_chats_failures_in_the_window(session):
     assert queries.first_failure_since(session, 3, since) is None
 
 
+def test_a_participation_stands_by_the_programs_flag_and_period(session):
+    head = queries.program_memberships(session, demo(session, "head"), ("PKH",))[0]
+    assert [head.standing(day) for day in (date(2024, 12, 31), date(2025, 1, 1),
+                                           date(2025, 12, 31), date(2026, 1, 1))] == [
+        "not_started", "current", "current", "ended"]
+    inactive = queries.Membership("X", None, date(2025, 1, 1), date(2025, 12, 31), False, 2)
+    assert inactive.standing(date(2025, 6, 1)) == "inactive"
+    # MariaDB's zero dates come back as strings: they bound nothing
+    undated = queries.Membership("X", None, "0000-00-00", None, True, 2)
+    assert undated.standing(date(2025, 6, 1)) == "current"
+
+
 # --- biodata and family ----------------------------------------------------------------------
 
 

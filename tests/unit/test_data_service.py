@@ -13,6 +13,7 @@ from libs.siades.demo import DEMO_RESIDENTS
 from services.data_service.handlers import handle
 
 NOW = datetime(2026, 11, 28, 6, 0, 0)
+IN_2025 = datetime(2025, 6, 1, 6, 0, 0)  # within the demo programs' period (2025)
 SETTINGS = Settings()
 HEAD_NIK, HEAD_KK, HEAD_NAME = DEMO_RESIDENTS["head"]
 
@@ -130,17 +131,17 @@ def test_family_lists_living_members_head_first_with_ages(ask):
 
 def test_programs_by_family_card_by_nik_and_not_at_all(ask):
     registered(ask, 1, "head")
-    assert "<b>PKH</b>: Anda <b>terdaftar</b>" in ask(1, "pkh").text
-    assert "<b>BPNT</b>: Anda <b>terdaftar</b>" in ask(1, "bpnt").text
-    assert "tidak terdaftar" in ask(1, "kis").text
+    assert "<b>PKH</b>: Anda <b>terdaftar</b>" in ask(1, "pkh", now=IN_2025).text
+    assert "<b>BPNT</b>: Anda <b>terdaftar</b>" in ask(1, "bpnt", now=IN_2025).text
+    assert "tidak terdaftar" in ask(1, "kis", now=IN_2025).text
     registered(ask, 2, "kis_member")
-    kis = ask(2, "kis").text
+    kis = ask(2, "kis", now=IN_2025).text
     assert "terdaftar</b>" in kis and "kartu" in kis
     registered(ask, 3, "household_head")
-    assert "<b>PKH</b>: Anda <b>terdaftar</b>" in ask(3, "pkh").text
+    assert "<b>PKH</b>: Anda <b>terdaftar</b>" in ask(3, "pkh", now=IN_2025).text
     registered(ask, 4, "no_program")
     for action in ("pkh", "bpnt", "kis"):
-        assert "tidak terdaftar" in ask(4, action).text
+        assert "tidak terdaftar" in ask(4, action, now=IN_2025).text
 
 
 def test_a_program_the_village_does_not_have(ask, session_factory):
@@ -192,3 +193,79 @@ def test_dates_that_are_not_dates_show_as_unknown():
     assert tanggal("0000-00-00") == "-" and age("0000-00-00", date(2026, 1, 1)) == "-"
     assert tanggal(date(1970, 5, 20)) == "20 Mei 1970"
     assert age(date(1970, 5, 20), date(2026, 5, 19)) == "55 tahun"
+
+
+# --- programs: current, ended, not started, inactive ------------------------------------------
+
+
+def set_program(session_factory, name, **values):
+    from libs.siades.programs import Program
+    with session_factory.begin() as session:
+        session.query(Program).filter(Program.name == name).update(values)
+
+
+def test_a_participation_whose_period_ended_is_said_to_have_ended(ask):
+    registered(ask)
+    # The demo's PKH ran through 2025; the resident asks on 3 December 2026
+    text = ask(1, "pkh", now=datetime(2026, 12, 3, 3, 0)).text
+    assert text.startswith("<b>PKH</b>: Anda <b>bukan penerima saat ini</b>.")
+    assert "periode 1 Januari 2025 s.d. 31 Desember 2025 (sudah berakhir)" in text
+    assert "terdaftar</b>" not in text
+
+
+def test_a_current_participation_is_said_to_be_current(ask):
+    registered(ask)
+    text = ask(1, "pkh", now=IN_2025).text
+    assert text.startswith("<b>PKH</b>: Anda <b>terdaftar</b> sebagai penerima saat ini.")
+    assert "periode 1 Januari 2025 s.d. 31 Desember 2025 (sedang berjalan)" in text
+
+
+def test_the_period_is_read_in_the_villages_date(ask):
+    registered(ask)
+    # 31 December 2025 17:30 UTC is already 1 January 2026 in Jombang (WIB)
+    assert "sudah berakhir" in ask(1, "pkh", now=datetime(2025, 12, 31, 17, 30)).text
+    # 31 December 2024 17:30 UTC is 1 January 2025 there: the program has begun
+    assert "sedang berjalan" in ask(1, "pkh", now=datetime(2024, 12, 31, 17, 30)).text
+    assert "belum dimulai" in ask(1, "pkh", now=datetime(2024, 12, 31, 16, 30)).text
+
+
+def test_a_participation_not_yet_begun_is_said_as_such(ask, session_factory):
+    from datetime import date
+    registered(ask)
+    set_program(session_factory, "BPNT", start_date=date(2026, 1, 1),
+                end_date=date(2026, 12, 31))
+    text = ask(1, "bpnt", now=IN_2025).text
+    assert "bukan penerima saat ini" in text
+    assert "periode 1 Januari 2026 s.d. 31 Desember 2026 (belum dimulai)" in text
+
+
+def test_an_inactive_program_makes_no_current_recipient_whatever_its_dates(ask, session_factory):
+    registered(ask)
+    set_program(session_factory, "PKH", status=0)
+    text = ask(1, "pkh", now=IN_2025).text
+    assert "bukan penerima saat ini" in text
+    assert "periode 1 Januari 2025 s.d. 31 Desember 2025 (program tidak aktif)" in text
+
+
+def test_one_current_participation_among_ended_ones_makes_a_current_recipient(
+        ask, session_factory):
+    from datetime import date
+    registered(ask, 2, "kis_member")
+    # KIS under two names (the aliases): one ended, one current
+    set_program(session_factory, "KIS", end_date=date(2024, 12, 31),
+                start_date=date(2024, 1, 1))
+    from libs.siades.programs import Program, ProgramParticipant
+    with session_factory.begin() as session:
+        old = session.query(Program).filter(Program.name == "KIS").one()
+        new = Program(name="JAMKESMAS", target=old.target, start_date=date(2025, 1, 1),
+                      end_date=date(2025, 12, 31), status=1, userid=0)
+        session.add(new)
+        session.flush()
+        member = session.query(ProgramParticipant).filter_by(program_id=old.id).first()
+        session.add(ProgramParticipant(
+            participant=member.participant, program_id=new.id, card_number="J-1",
+            kartu_nik=member.kartu_nik, kartu_nama=member.kartu_nama,
+            kartu_tanggal_lahir=member.kartu_tanggal_lahir))
+    text = ask(2, "kis", now=IN_2025).text
+    assert "terdaftar</b> sebagai penerima saat ini" in text
+    assert "(sudah berakhir)" in text and "J-1, periode 1 Januari 2025" in text
