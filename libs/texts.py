@@ -34,8 +34,10 @@ WELCOME_REGISTERED = (
 HOW_TO_REGISTER = (
     "Untuk mendaftar, ketik:\n"
     "<code>DAFTAR#NIK#No KK</code>\n"
-    "Contoh: <code>DAFTAR#3517090101800001#3517090101090001</code>\n"
-    "NIK dan No KK masing-masing 16 angka, seperti tertulis di KTP dan Kartu Keluarga."
+    "dengan <b>NIK</b> dan <b>No KK</b> diganti angka Anda sendiri, masing-masing 16 angka:\n"
+    "• <b>NIK</b> tertulis di KTP Anda, di baris NIK di bawah nama provinsi dan kabupaten.\n"
+    "• <b>No KK</b> tertulis di bagian atas Kartu Keluarga, di bawah judul KARTU KELUARGA.\n"
+    "Angka boleh ditulis dengan spasi atau titik."
 )
 
 WELCOME_UNREGISTERED = (
@@ -61,6 +63,10 @@ REGISTER_BAD_KK = (
 REGISTER_SUCCESS = (
     "Pendaftaran berhasil. Akun Telegram ini sekarang terhubung dengan data "
     "<b>{name}</b> (NIK {nik}).\n\n" + WELCOME_REGISTERED
+)
+REGISTER_EXAMPLE_COPIED = (
+    "Itu masih contoh penulisan, bukan NIK dan No KK Anda. Percobaan ini tidak dihitung.\n"
+    + HOW_TO_REGISTER
 )
 REGISTER_NO_MATCH = (
     "Data tidak cocok: NIK dan No KK tersebut tidak ditemukan sebagai penduduk aktif dalam satu "

@@ -15,7 +15,7 @@ from libs import texts
 from libs.config import Settings
 from libs.contracts import Command, Outgoing
 from libs.formatting import clock, local_time, value
-from libs.identity import is_identity_number, mask
+from libs.identity import is_identity_number, is_placeholder, mask
 from libs.replies import reply
 from libs.siades import queries
 
@@ -43,6 +43,8 @@ def register(command: Command, session: Session, settings: Settings, now: dateti
     if len(command.args) != 2:
         return reply(command, texts.REGISTER_BAD_FORMAT, texts.REGISTER_MENU)
     nik, no_kk = (_digits_only(a) for a in command.args)
+    if is_placeholder(nik) or is_placeholder(no_kk):  # not an attempt: nothing is counted
+        return reply(command, texts.REGISTER_EXAMPLE_COPIED, texts.REGISTER_MENU)
     if not is_identity_number(nik):
         return reply(command, texts.REGISTER_BAD_NIK.format(given=len(nik)), texts.REGISTER_MENU)
     if not is_identity_number(no_kk):

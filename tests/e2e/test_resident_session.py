@@ -38,7 +38,10 @@ def test_a_residents_whole_session(system):
     assert "belum terhubung" in welcome["text"]
     assert keyboard_texts(welcome) == ["Daftar"]
     assert "belum terdaftar" in system.ask(user, "Biodata")["text"]
-    assert "DAFTAR#NIK#No KK" in system.ask(user, "Daftar")["text"]
+    how_to = system.ask(user, "Daftar")["text"]
+    assert "DAFTAR#NIK#No KK" in how_to and "bagian atas Kartu Keluarga" in how_to
+    # The syntax line copied as it is: help, and no attempt spent
+    assert "tidak dihitung" in system.ask(user, "DAFTAR#NIK#No KK")["text"]
 
     # When they register with a NIK and a No KK that belong together
     done = system.ask(user, f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")

@@ -16,6 +16,7 @@ NOW = datetime(2026, 11, 28, 6, 0, 0)
 IN_2025 = datetime(2025, 6, 1, 6, 0, 0)  # within the demo programs' period (2025)
 SETTINGS = Settings()
 HEAD_NIK, HEAD_KK, HEAD_NAME = DEMO_RESIDENTS["head"]
+WRONG_KK = "3517090000000001"  # nobody's card
 
 
 @pytest.fixture
@@ -87,8 +88,8 @@ def test_only_living_residents_register_and_the_refusal_reveals_nothing(ask, who
 
 def test_five_failures_lock_the_account_for_the_rest_of_the_window(ask):
     for left in (4, 3, 2, 1):
-        assert f"Sisa kesempatan: {left} kali" in ask(1, "register", HEAD_NIK, "0" * 16).text
-    fifth = ask(1, "register", HEAD_NIK, "0" * 16).text
+        assert f"Sisa kesempatan: {left} kali" in ask(1, "register", HEAD_NIK, WRONG_KK).text
+    fifth = ask(1, "register", HEAD_NIK, WRONG_KK).text
     # locked until the first failure + 24 h, shown in WIB (UTC+7)
     assert "dikunci sampai 29 November 2026 13:00 WIB." in fifth
     assert "dikunci" in ask(1, "register", HEAD_NIK, HEAD_KK).text
@@ -269,3 +270,35 @@ def test_one_current_participation_among_ended_ones_makes_a_current_recipient(
     text = ask(2, "kis", now=IN_2025).text
     assert "terdaftar</b> sebagai penerima saat ini" in text
     assert "(sudah berakhir)" in text and "J-1, periode 1 Januari 2025" in text
+
+
+# --- registration: the example is an example -------------------------------------------------
+
+
+def test_the_example_is_visibly_an_example_with_where_the_numbers_are_printed(ask):
+    import re
+    text = ask(1, "register").text
+    assert "<code>DAFTAR#NIK#No KK</code>" in text
+    assert "KTP" in text and "bagian atas Kartu Keluarga" in text
+    assert not re.search(r"[0-9]{6}", text)  # no number that could pass for someone's
+
+
+@pytest.mark.parametrize("args", [
+    ("3517090101800001", "3517090101090001"),  # the example the bot used to print
+    ("NIK", "No KK"), ("<NIK>", "<No KK>"), ("nik", "nokk"),
+    (HEAD_NIK, "No KK"), ("0000000000000000", HEAD_KK), (HEAD_NIK, "1234 5678 9012 3456"),
+    ("1111111111111111", "9876543210987654"),
+])
+def test_a_copied_example_gets_help_and_costs_no_attempt(ask, session_factory, args):
+    for _ in range(SETTINGS.registration_max_failures + 1):
+        reply = ask(1, "register", *args)
+        assert "masih contoh penulisan" in reply.text and "tidak dihitung" in reply.text
+        assert reply.reply_markup["keyboard"] == [[{"text": "Daftar"}]]
+    assert attempts(session_factory) == []
+    assert "berhasil" in ask(1, "register", HEAD_NIK, HEAD_KK).text
+
+
+def attempts(session_factory, **where):
+    from libs.siades.bot_models import RegistrationAttempt
+    with session_factory() as session:
+        return session.query(RegistrationAttempt).filter_by(**where).all()
