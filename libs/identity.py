@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 _SIXTEEN_DIGITS = re.compile(r"[0-9]{16}")
@@ -29,6 +30,11 @@ def is_placeholder(value: str) -> bool:
         return False
     return (value in PUBLISHED_EXAMPLES or len(set(value)) == 1
             or any(value in run for run in _RUNS))
+
+
+def digest(nik: str) -> str:
+    """SHA-256 hex of a NIK (RegistrationAttempt.nik_digest): attempts at one NIK, counted."""
+    return hashlib.sha256(nik.encode("ascii")).hexdigest()
 
 
 def mask(number: str | None) -> str:

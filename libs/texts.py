@@ -68,15 +68,19 @@ REGISTER_EXAMPLE_COPIED = (
     "Itu masih contoh penulisan, bukan NIK dan No KK Anda. Percobaan ini tidak dihitung.\n"
     + HOW_TO_REGISTER
 )
+# One refusal for a wrong pair, a resident who died or moved, and a resident whose data is
+# already linked to another account: it never says whether the NIK exists.
 REGISTER_NO_MATCH = (
-    "Data tidak cocok: NIK dan No KK tersebut tidak ditemukan sebagai penduduk aktif dalam satu "
-    "Kartu Keluarga. Periksa kembali angka pada KTP dan Kartu Keluarga Anda. "
-    "Sisa kesempatan: {left} kali. Jika data sudah benar, silakan hubungi kantor desa."
+    "Pendaftaran gagal: NIK dan No KK tersebut tidak dapat dihubungkan dengan akun "
+    "ini. Periksa kembali angka pada KTP dan Kartu Keluarga Anda. Sisa kesempatan: {left} kali. "
+    "Jika angkanya sudah benar (misalnya Anda berganti akun Telegram), silakan datang ke kantor "
+    "desa dengan membawa KTP dan Kartu Keluarga."
 )
+# The same for a locked account and a NIK tried too often from any accounts.
 REGISTER_LOCKED = (
     "Terlalu banyak percobaan pendaftaran yang gagal. Demi keamanan data penduduk, pendaftaran "
-    "dari akun ini dikunci sampai {until}. Jika Anda kesulitan, silakan datang ke kantor "
-    "desa dengan membawa KTP dan Kartu Keluarga."
+    "dikunci sampai {until}. Jika Anda kesulitan, silakan datang ke kantor desa dengan "
+    "membawa KTP dan Kartu Keluarga."
 )
 ALREADY_REGISTERED_SELF = (
     "Akun Telegram ini sudah terhubung dengan data <b>{name}</b>. Tidak perlu mendaftar lagi."
@@ -84,11 +88,6 @@ ALREADY_REGISTERED_SELF = (
 CHAT_LINKED_TO_OTHER = (
     "Akun Telegram ini sudah terhubung dengan data penduduk lain. Satu akun Telegram hanya "
     "untuk satu penduduk. Untuk mengubahnya, silakan hubungi kantor desa."
-)
-RESIDENT_LINKED_TO_OTHER = (
-    "Data penduduk tersebut sudah terhubung dengan akun Telegram lain. Jika itu bukan akun "
-    "Anda atau Anda berganti akun, silakan datang ke kantor desa dengan membawa KTP untuk "
-    "memindahkan pendaftaran."
 )
 
 BIODATA = (

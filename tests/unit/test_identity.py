@@ -44,3 +44,10 @@ def test_placeholders_are_the_syntax_words_examples_and_trivial_numbers():
     for value in ("5201142005716996", "3517090000000001", "123", "' OR '1'='1", "", "NIKAH"):
         assert not is_placeholder(value), value
 
+
+def test_digest_is_the_sha256_hex_of_the_nik():
+    import hashlib
+
+    from libs.identity import digest
+    assert digest("5201142005716996") == hashlib.sha256(b"5201142005716996").hexdigest()
+    assert len(digest("5201142005716996")) == 64
