@@ -68,6 +68,9 @@ class Settings:
     max_retries: int = 8
     registration_max_failures: int = 5
     registration_window_hours: int = 24
+    # Failures with one NIK from all accounts together within the window: the NIK is then
+    # refused until the window ends, and the village office is told (audit, log, metric).
+    registration_nik_max_failures: int = 10
     program_aliases: Mapping[str, tuple[str, ...]] = field(
         default_factory=lambda: parse_program_aliases(DEFAULT_PROGRAM_ALIASES)
     )
@@ -144,6 +147,9 @@ class Settings:
             ),
             registration_window_hours=get(
                 "REGISTRATION_WINDOW_HOURS", defaults.registration_window_hours
+            ),
+            registration_nik_max_failures=get(
+                "REGISTRATION_NIK_MAX_FAILURES", defaults.registration_nik_max_failures
             ),
             program_aliases=parse_program_aliases(
                 env.get("PROGRAM_ALIASES") or DEFAULT_PROGRAM_ALIASES

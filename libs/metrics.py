@@ -8,7 +8,7 @@ chat, user or message id. Each service exposes what it counts (the other familie
                 share PROMETHEUS_MULTIPROC_DIR, see libs/serving.py)
     workers     siades_commands_total, siades_command_seconds, siades_retries_total,
                 siades_dead_lettered_total, siades_apologies_total (the consumer loop in
-                libs/messaging.py)
+                libs/messaging.py); data_service: siades_registration_guessed_total
     notifier    siades_telegram_calls_total, siades_telegram_call_seconds,
                 siades_notifier_deliveries_total, siades_notifier_pauses_total,
                 siades_notifier_paused_seconds_total, siades_dead_lettered_total
@@ -91,6 +91,9 @@ WATCHER_PASSES = Counter("siades_watcher_passes", "The status watcher's looks at
                          "permohonan_surat, by outcome (ok, failed)", ["outcome"])
 WATCHER_CHANGES = Counter("siades_watcher_changes", "Letter status changes the watcher told "
                           "residents of")
+REGISTRATION_GUESSED = Counter("siades_registration_guessed", "NIKs whose failed registrations "
+                               "from all accounts reached REGISTRATION_NIK_MAX_FAILURES "
+                               "within the window (the office is told in the audit log)")
 
 CONSOLE_ACTIONS = Counter("siades_console_actions", "Staff actions on letter requests in the "
                           "console, by action and outcome (done, refused)",

@@ -4,6 +4,7 @@ Values that come from residents or the registry are escaped by the caller with
 `libs.telegram.escape` before they are put in; these templates hold only trusted markup.
 """
 
+from libs.siades import programs
 from libs.siades.letters import STATUS_NAMES
 
 MAIN_MENU = {
@@ -33,8 +34,10 @@ WELCOME_REGISTERED = (
 HOW_TO_REGISTER = (
     "Untuk mendaftar, ketik:\n"
     "<code>DAFTAR#NIK#No KK</code>\n"
-    "Contoh: <code>DAFTAR#3517090101800001#3517090101090001</code>\n"
-    "NIK dan No KK masing-masing 16 angka, seperti tertulis di KTP dan Kartu Keluarga."
+    "dengan <b>NIK</b> dan <b>No KK</b> diganti angka Anda sendiri, masing-masing 16 angka:\n"
+    "• <b>NIK</b> tertulis di KTP Anda, di baris NIK di bawah nama provinsi dan kabupaten.\n"
+    "• <b>No KK</b> tertulis di bagian atas Kartu Keluarga, di bawah judul KARTU KELUARGA.\n"
+    "Angka boleh ditulis dengan spasi atau titik."
 )
 
 WELCOME_UNREGISTERED = (
@@ -61,15 +64,23 @@ REGISTER_SUCCESS = (
     "Pendaftaran berhasil. Akun Telegram ini sekarang terhubung dengan data "
     "<b>{name}</b> (NIK {nik}).\n\n" + WELCOME_REGISTERED
 )
-REGISTER_NO_MATCH = (
-    "Data tidak cocok: NIK dan No KK tersebut tidak ditemukan sebagai penduduk aktif dalam satu "
-    "Kartu Keluarga. Periksa kembali angka pada KTP dan Kartu Keluarga Anda. "
-    "Sisa kesempatan: {left} kali. Jika data sudah benar, silakan hubungi kantor desa."
+REGISTER_EXAMPLE_COPIED = (
+    "Itu masih contoh penulisan, bukan NIK dan No KK Anda. Percobaan ini tidak dihitung.\n"
+    + HOW_TO_REGISTER
 )
+# One refusal for a wrong pair, a resident who died or moved, and a resident whose data is
+# already linked to another account: it never says whether the NIK exists.
+REGISTER_NO_MATCH = (
+    "Pendaftaran gagal: NIK dan No KK tersebut tidak dapat dihubungkan dengan akun "
+    "ini. Periksa kembali angka pada KTP dan Kartu Keluarga Anda. Sisa kesempatan: {left} kali. "
+    "Jika angkanya sudah benar (misalnya Anda berganti akun Telegram), silakan datang ke kantor "
+    "desa dengan membawa KTP dan Kartu Keluarga."
+)
+# The same for a locked account and a NIK tried too often from any accounts.
 REGISTER_LOCKED = (
     "Terlalu banyak percobaan pendaftaran yang gagal. Demi keamanan data penduduk, pendaftaran "
-    "dari akun ini dikunci sampai {until}. Jika Anda kesulitan, silakan datang ke kantor "
-    "desa dengan membawa KTP dan Kartu Keluarga."
+    "dikunci sampai {until}. Jika Anda kesulitan, silakan datang ke kantor desa dengan "
+    "membawa KTP dan Kartu Keluarga."
 )
 ALREADY_REGISTERED_SELF = (
     "Akun Telegram ini sudah terhubung dengan data <b>{name}</b>. Tidak perlu mendaftar lagi."
@@ -77,11 +88,6 @@ ALREADY_REGISTERED_SELF = (
 CHAT_LINKED_TO_OTHER = (
     "Akun Telegram ini sudah terhubung dengan data penduduk lain. Satu akun Telegram hanya "
     "untuk satu penduduk. Untuk mengubahnya, silakan hubungi kantor desa."
-)
-RESIDENT_LINKED_TO_OTHER = (
-    "Data penduduk tersebut sudah terhubung dengan akun Telegram lain. Jika itu bukan akun "
-    "Anda atau Anda berganti akun, silakan datang ke kantor desa dengan membawa KTP untuk "
-    "memindahkan pendaftaran."
 )
 
 BIODATA = (
@@ -109,9 +115,19 @@ FAMILY_MEMBER = "{index}. {name} – {role}, {sex}, {age}"
 FAMILY_NONE = "Data Kartu Keluarga Anda tidak ditemukan. Silakan hubungi kantor desa."
 
 PROGRAM_MEMBER = (
-    "<b>{service}</b>: Anda <b>terdaftar</b> sebagai penerima.\n{entries}"
+    "<b>{service}</b>: Anda <b>terdaftar</b> sebagai penerima saat ini.\n{entries}"
 )
-PROGRAM_ENTRY = "• {program} – kartu {card}, periode {start} s.d. {end}{state}"
+PROGRAM_NOT_CURRENT = (
+    "<b>{service}</b>: Anda <b>bukan penerima saat ini</b>. Kepesertaan yang tercatat:\n"
+    "{entries}\nJika menurut Anda ada kekeliruan, silakan hubungi kantor desa."
+)
+PROGRAM_ENTRY = "• {program} – kartu {card}, periode {start} s.d. {end} ({state})"
+PROGRAM_STATES = {  # by programs.standing(): the dates alone do not make a current recipient
+    programs.CURRENT: "sedang berjalan",
+    programs.ENDED: "sudah berakhir",
+    programs.NOT_STARTED: "belum dimulai",
+    programs.INACTIVE: "program tidak aktif",
+}
 PROGRAM_NOT_MEMBER = (
     "<b>{service}</b>: Anda <b>tidak terdaftar</b> sebagai penerima {service} di desa ini. "
     "Jika menurut Anda ada kekeliruan, silakan hubungi kantor desa."

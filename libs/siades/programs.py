@@ -22,6 +22,26 @@ TARGET_FAMILY = 2  # the family's No KK (tweb_keluarga.no_kk)
 TARGET_HOUSEHOLD = 3  # the household's number (tweb_rtm.no_kk)
 TARGET_GROUP = 4  # a group (kelompok) id
 
+ACTIVE = 1  # program.status: OpenSID's "Aktif" flag
+
+# How a participation stands on a given day.
+CURRENT = "current"
+ENDED = "ended"
+NOT_STARTED = "not_started"
+INACTIVE = "inactive"
+
+
+def standing(active: bool, start: date | None, end: date | None, today: date) -> str:
+    """CURRENT only for an Aktif program whose period holds `today`; else why not. A date the
+    registry lacks (None, or MariaDB's 0000-00-00 that pymysql leaves a str) bounds nothing."""
+    if not active:
+        return INACTIVE
+    if isinstance(end, date) and end < today:
+        return ENDED
+    if isinstance(start, date) and start > today:
+        return NOT_STARTED
+    return CURRENT
+
 
 class Program(SharedVillageRow, Base):
     """A free-text program row (PKH, BPNT, JAMKESMAS...): match it by `name`."""
@@ -37,7 +57,7 @@ class Program(SharedVillageRow, Base):
     # NOT NULL in 22.12, gone from 23.12: an INSERT always names it, which is right because
     # only init-db's 22.12 shape ever gets programs from us (seed-demo); reads never name it.
     userid: Mapped[int | None] = older_column("userid", MediumInt, default=0)
-    status: Mapped[int] = mapped_column(TinyInt, default=0, server_default=text("0"))  # 1 = aktif
+    status: Mapped[int] = mapped_column(TinyInt, default=0, server_default=text("0"))  # ACTIVE
     asaldana: Mapped[str | None] = mapped_column(fixed_char(30))  # source of funds
 
     participants: Mapped[list[ProgramParticipant]] = relationship(

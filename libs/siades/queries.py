@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -9,7 +10,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from libs.siades.bot_models import RegistrationAttempt
+from libs.siades.bot_models import AuditEntry, RegistrationAttempt
 from libs.siades.models import (
     ALIVE,
     HEAD_OF_FAMILY,
@@ -27,7 +28,13 @@ from libs.siades.models import (
     Resident,
     Sex,
 )
-from libs.siades.programs import TARGET_FAMILY, TARGET_HOUSEHOLD, TARGET_PERSON
+from libs.siades.programs import (
+    ACTIVE,
+    TARGET_FAMILY,
+    TARGET_HOUSEHOLD,
+    TARGET_PERSON,
+    standing,
+)
 from libs.siades.village import village_config
 
 SPOUSE_ROLES = (2, 3)  # SUAMI, ISTRI
@@ -88,6 +95,10 @@ class Membership:
     active: bool  # program.status == 1 (OpenSID's "Aktif" flag), whatever the dates say
     target: int  # program.sasaran: 1 person, 2 family, 3 household
 
+    def standing(self, today: date) -> str:
+        """programs.CURRENT, ENDED, NOT_STARTED or INACTIVE on `today` (the village's date)."""
+        return standing(self.active, self.start_date, self.end_date, today)
+
 
 # --- registration --------------------------------------------------------------------------
 
@@ -142,33 +153,64 @@ def failed_attempts_since(session: Session, chat_id: int, since: datetime) -> in
     return session.scalar(
         select(func.count())
         .select_from(RegistrationAttempt)
-        .where(*_failures(chat_id, since))
+        .where(*_failures(RegistrationAttempt.chat_id == chat_id, since))
     ) or 0
 
 
 def first_failure_since(session: Session, chat_id: int, since: datetime) -> datetime | None:
     """The earliest failed attempt of this chat at or after `since` (when its lock ends)."""
     return session.scalar(select(func.min(RegistrationAttempt.attempted_at)).where(
-        *_failures(chat_id, since)
+        *_failures(RegistrationAttempt.chat_id == chat_id, since)
     ))
 
 
-def _failures(chat_id: int, since: datetime):
+@dataclass(frozen=True)
+class Guesses:
+    """The failed attempts at one NIK, from every account, within a window."""
+
+    attempts: int
+    accounts: int  # distinct chats
+    first: datetime | None  # the earliest (when a lock on the NIK ends)
+
+
+def nik_failures_since(session: Session, nik_digest: str, since: datetime) -> Guesses:
+    """The failed attempts at or after `since` whose NIK has this digest, from any chat."""
+    attempts, accounts, first = session.execute(
+        select(func.count(), func.count(RegistrationAttempt.chat_id.distinct()),
+               func.min(RegistrationAttempt.attempted_at))
+        .where(*_failures(RegistrationAttempt.nik_digest == nik_digest, since))
+    ).one()
+    return Guesses(attempts or 0, accounts or 0, first)
+
+
+def _failures(whose, since: datetime):
     return (
-        RegistrationAttempt.chat_id == chat_id,
+        whose,
         RegistrationAttempt.success.is_(False),
         RegistrationAttempt.attempted_at >= since,
     )
 
 
 def record_attempt(
-    session: Session, chat_id: int, success: bool, reason: str, now: datetime
+    session: Session, chat_id: int, success: bool, reason: str, now: datetime,
+    nik_digest: str | None = None,
 ) -> RegistrationAttempt:
     """Record one registration attempt (committed with the caller's transaction)."""
-    attempt = RegistrationAttempt(chat_id=chat_id, success=success, reason=reason, attempted_at=now)
+    attempt = RegistrationAttempt(chat_id=chat_id, success=success, reason=reason,
+                                  attempted_at=now, nik_digest=nik_digest)
     session.add(attempt)
     session.flush()
     return attempt
+
+
+def record_guessing(session: Session, masked_nik: str, guesses: Guesses, now: datetime
+                    ) -> AuditEntry:
+    """Tell the village office, in the audit log, that one NIK is being guessed."""
+    detail = {"nik": masked_nik, "accounts": guesses.accounts, "attempts": guesses.attempts}
+    entry = AuditEntry(at=now, actor="bot", action="registration_guessed",
+                       detail=json.dumps(detail))
+    session.add(entry)
+    return entry
 
 
 # --- the resident's own data -----------------------------------------------------------------
@@ -327,7 +369,7 @@ def program_memberships(
             card_number=card,
             start_date=program.start_date,
             end_date=program.end_date,
-            active=program.status == 1,
+            active=program.status == ACTIVE,
             target=program.target,
         )
         for program, card in rows

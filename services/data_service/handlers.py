@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from libs import texts
 from libs.config import Settings
 from libs.contracts import Command, Outgoing
-from libs.formatting import value
+from libs.formatting import local_time, value
 from libs.replies import reply
 from libs.siades import queries
 from libs.siades.bot_models import Chat
@@ -34,15 +34,17 @@ def handle(command: Command, session: Session, settings: Settings, now: datetime
             return reply(command, texts.UNKNOWN_COMMAND_UNREGISTERED, texts.REGISTER_MENU)
         return reply(command, texts.NOT_REGISTERED, texts.REGISTER_MENU)
 
+    today = local_time(now, settings.timezone).date()  # the village's, as OpenSID's dates are
     if command.action == "biodata":
         return reply(command, views.biodata(queries.biodata(session, resident)), texts.MAIN_MENU)
     if command.action == "keluarga":
         family = queries.family_of(session, resident)
-        text = views.family(family, now.date()) if family else texts.FAMILY_NONE
+        text = views.family(family, today) if family else texts.FAMILY_NONE
         return reply(command, text, texts.MAIN_MENU)
     if command.action in PROGRAM_ACTIONS:
         service = PROGRAM_ACTIONS[command.action]
-        return reply(command, program(session, settings, resident, service), texts.MAIN_MENU)
+        text = program(session, settings, resident, service, today)
+        return reply(command, text, texts.MAIN_MENU)
     return reply(command, texts.UNKNOWN_COMMAND, texts.MAIN_MENU)
 
 
@@ -59,12 +61,12 @@ def start(command: Command, session: Session, now: datetime) -> list[Outgoing]:
                  texts.REGISTER_MENU)
 
 
-def program(session: Session, settings: Settings, resident, service: str) -> str:
-    """Membership of `resident` in the programs that `service` stands for."""
+def program(session: Session, settings: Settings, resident, service: str, today: date) -> str:
+    """Membership of `resident` in the programs that `service` stands for, on `today`."""
     names = settings.program_aliases.get(service, (service,))
     memberships = queries.program_memberships(session, resident, names)
     if memberships:
-        return views.memberships(service, memberships)
+        return views.memberships(service, memberships, today)
     if not queries.programs_named(session, names):
         return texts.PROGRAM_UNKNOWN.format(service=service)
     return texts.PROGRAM_NOT_MEMBER.format(service=service)

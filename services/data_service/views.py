@@ -7,6 +7,7 @@ from datetime import date
 from libs import texts
 from libs.formatting import address, age, tanggal, value
 from libs.identity import mask
+from libs.siades.programs import CURRENT
 
 
 def biodata(bio) -> str:
@@ -34,14 +35,17 @@ def family(view, today: date) -> str:
     )
 
 
-def memberships(service: str, items) -> str:
-    """The PKH / BPNT / KIS message for a participant."""
+def memberships(service: str, items, today: date) -> str:
+    """The PKH / BPNT / KIS message for a participant: current or not on `today`, each
+    participation with its period and how it stands."""
+    standings = [m.standing(today) for m in items]
     entries = "\n".join(
         texts.PROGRAM_ENTRY.format(
             program=value(m.program_name), card=value(m.card_number),
             start=tanggal(m.start_date), end=tanggal(m.end_date),
-            state="" if m.active else " (program tidak aktif)",
+            state=texts.PROGRAM_STATES[standing],
         )
-        for m in items
+        for m, standing in zip(items, standings, strict=True)
     )
-    return texts.PROGRAM_MEMBER.format(service=service, entries=entries)
+    headline = texts.PROGRAM_MEMBER if CURRENT in standings else texts.PROGRAM_NOT_CURRENT
+    return headline.format(service=service, entries=entries)

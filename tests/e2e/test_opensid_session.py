@@ -57,8 +57,8 @@ def test_ahlul_reads_what_the_opensid_dump_holds(system, opensid_db_url):
     assert "No KK: 5201**********94" in family
 
     bpnt = system.ask(user, "BPNT")["text"]
-    assert "terdaftar</b>" in bpnt and "BPNT – kartu 2, periode 13 Desember 2015 s.d. " \
-        "13 Desember 2021" in bpnt
+    assert "bukan penerima saat ini" in bpnt and "BPNT – kartu 2, periode 13 Desember 2015 " \
+        "s.d. 13 Desember 2021 (sudah berakhir)" in bpnt
     kis = system.ask(user, "KIS")["text"]  # by NIK, through the alias JAMKESMAS
     assert "JAMKESMAS – kartu 1" in kis and "program tidak aktif" in kis
     assert "tidak terdaftar" in system.ask(user, "PKH")["text"]

@@ -6,12 +6,13 @@ telegram_sim -> gateway (gunicorn) -> RabbitMQ -> data_service / letter_service 
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
 import pytest
 import requests
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from libs.siades.db import make_engine
 from libs.siades.demo import DEMO_RESIDENTS
@@ -42,7 +43,10 @@ def test_a_residents_whole_session(system):
     assert "belum terhubung" in welcome["text"]
     assert keyboard_texts(welcome) == ["Daftar"]
     assert "belum terdaftar" in system.ask(user, "Biodata")["text"]
-    assert "DAFTAR#NIK#No KK" in system.ask(user, "Daftar")["text"]
+    how_to = system.ask(user, "Daftar")["text"]
+    assert "DAFTAR#NIK#No KK" in how_to and "bagian atas Kartu Keluarga" in how_to
+    # The syntax line copied as it is: help, and no attempt spent
+    assert "tidak dihitung" in system.ask(user, "DAFTAR#NIK#No KK")["text"]
 
     # When they register with a NIK and a No KK that belong together
     done = system.ask(user, f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")
@@ -66,8 +70,11 @@ def test_a_residents_whole_session(system):
     assert DEMO_RESIDENTS["dead"][2] not in family  # only living members
     assert HEAD_KK not in family
 
-    assert "terdaftar</b> sebagai penerima" in system.ask(user, "PKH")["text"]
-    assert "terdaftar</b> sebagai penerima" in system.ask(user, "/bpnt")["text"]
+    # The demo's programs ran through 2025: said as ended, with the dates, not as current
+    for command in ("PKH", "/bpnt"):
+        answer = system.ask(user, command)["text"]
+        assert "bukan penerima saat ini" in answer
+        assert "periode 1 Januari 2025 s.d. 31 Desember 2025 (sudah berakhir)" in answer
     assert "tidak terdaftar" in system.ask(user, "KIS")["text"]
     assert "tidak dikenali" in system.ask(user, "apa kabar?")["text"]
     kinds = system.ask(user, "Surat")
@@ -206,8 +213,28 @@ def test_refusals_and_the_lockout(system):
     assert "sudah terhubung" in system.ask(other, f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")["text"]
     wife_nik, wife_kk, _ = DEMO_RESIDENTS["wife"]
     assert "Pendaftaran berhasil" in system.ask(7004, f"DAFTAR#{wife_nik}#{wife_kk}")["text"]
-    # One account per resident: a third account cannot take the head's registration.
-    assert "akun Telegram lain" in system.ask(7005, f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")["text"]
+    # One account per resident: a third account cannot take the head's registration, and
+    # is told exactly what a wrong pair is told.
+    linked = system.ask(7005, f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")["text"]
+    assert linked == system.ask(7006, f"DAFTAR#{wife_nik}#3517090000000001")["text"]
+    assert "Sisa kesempatan: 4 kali" in linked
+
+
+def test_one_nik_guessed_from_many_accounts_is_locked_and_the_office_told(system, sqlite_url):
+    nik = DEMO_RESIDENTS["no_program"][0]
+    replies = [system.ask(chat, f"DAFTAR#{nik}#{DEAD_KK}")["text"]
+               for chat, tries in ((7020, 3), (7021, 3), (7022, 3), (7023, 1))
+               for _ in range(tries)]
+    assert all("Sisa kesempatan" in r for r in replies[:9]) and "dikunci" in replies[9]
+    no_program_kk = DEMO_RESIDENTS["no_program"][1]
+    assert "dikunci" in system.ask(7024, f"DAFTAR#{nik}#{no_program_kk}")["text"]
+    engine = create_engine(sqlite_url)
+    with engine.connect() as conn:
+        [detail] = conn.execute(text("SELECT detail FROM bot_audit "
+                                     "WHERE action = 'registration_guessed'")).scalars()
+    engine.dispose()
+    assert json.loads(detail) == {"nik": f"{nik[:4]}**********{nik[-2:]}", "accounts": 4,
+                                  "attempts": 10}
 
 
 def test_a_duplicated_update_gets_one_reply(system):

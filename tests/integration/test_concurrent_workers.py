@@ -39,7 +39,7 @@ def test_copies_and_races_have_one_effect(broker, amqp_url, database_url):
     # Then each update was handled once, and the resident is linked to exactly one account
     assert {r.message_id for r in replies} == {"tg-100:0", "tg-200:0"}
     winner = {r.chat_id for r in replies if "Pendaftaran berhasil" in r.text}
-    loser = {r.chat_id for r in replies if "akun Telegram lain" in r.text}
+    loser = {r.chat_id for r in replies if "Sisa kesempatan: 4 kali" in r.text}  # a wrong pair
     assert len(winner) == 1 and winner | loser == {501, 502}
     factory = make_session_factory(make_engine(database_url))
     with factory() as session:

@@ -179,7 +179,10 @@ def test_init_db_and_seed_demo_on_an_empty_mariadb(empty_mariadb_url, engine_for
         assert [m.name for m in queries.family_of(session, head).members][:2] == [
             "BUDI SANTOSO", "SITI AMINAH"
         ]
-        queries.record_attempt(session, 42, False, "mismatch", t0)
+        queries.record_attempt(session, 42, False, "mismatch", t0, "d" * 64)
+        queries.record_attempt(session, 43, False, "mismatch", t0, "d" * 64)
         session.commit()
         assert queries.first_failure_since(session, 42, datetime(2025, 3, 1)) == t0  # datetime(6)
+        assert queries.nik_failures_since(session, "d" * 64, datetime(2025, 3, 1)) == \
+            queries.Guesses(2, 2, t0)
         assert session.scalars(select(Resident.id)).all()

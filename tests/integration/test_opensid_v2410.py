@@ -122,7 +122,10 @@ def test_ahlul_reads_his_data_his_family_and_his_programs(opensid_v2410_db_url):
     living = {name for (name,) in sql(opensid_v2410_db_url, "SELECT nama FROM tweb_penduduk "
                                       "WHERE id_kk = 1 AND status_dasar = 1")}
     assert members[0] == "AHLUL" and set(members) == living and len(members) == 4
-    assert "BPNT – kartu 2, periode 13 Desember 2015 s.d. 13 Desember 2021" in say("BPNT")
+    bpnt = say("BPNT")  # a programme whose period ended in 2021
+    assert "Anda <b>bukan penerima saat ini</b>" in bpnt
+    assert "BPNT – kartu 2, periode 13 Desember 2015 s.d. 13 Desember 2021 (sudah berakhir)" \
+        in bpnt
     kis = say("KIS")  # by NIK, through the alias JAMKESMAS, a programme no longer active
     assert "JAMKESMAS – kartu 1" in kis and "program tidak aktif" in kis
     assert "tidak terdaftar" in say("PKH")
@@ -250,7 +253,7 @@ def test_two_villages_need_village_code_and_each_bot_sees_only_its_own(two_villa
     # BPNT: each village's own program of that name; KIS: shared, with each village's members
     assert "kartu 2" in one("BPNT")
     bpnt_two = two("BPNT")
-    assert "terdaftar</b>" in bpnt_two and "2015" not in bpnt_two
+    assert "terdaftar</b> sebagai penerima saat ini" in bpnt_two and "2015" not in bpnt_two
     assert "tidak terdaftar" in two("KIS")  # AHLUL HIDAYAT is not in the shared KIS
     assert "KIS" in one("KIS") and "tidak terdaftar" not in one("KIS")
     # letters: each village's own format and numbering

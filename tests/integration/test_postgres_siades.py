@@ -224,10 +224,11 @@ def test_two_residents_racing_for_one_chat_hit_the_unique_backstop(factory, monk
 
 
 def test_five_failed_registrations_lock_the_chat(factory):
+    wrong_kk = "3517090000000001"
     for update_id, left in enumerate((4, 3, 2, 1), start=1):
-        [refused] = process(factory, command("register", HEAD_NIK, "0" * 16, update_id=update_id))
+        [refused] = process(factory, command("register", HEAD_NIK, wrong_kk, update_id=update_id))
         assert f"Sisa kesempatan: {left} kali" in refused
-    [locked] = process(factory, command("register", HEAD_NIK, "0" * 16, update_id=5))
+    [locked] = process(factory, command("register", HEAD_NIK, wrong_kk, update_id=5))
     assert "dikunci sampai 29 November 2026 13:00 WIB." in locked  # first failure + 24 h, WIB
     [still] = process(factory, command("register", HEAD_NIK, HEAD_KK, update_id=6))
     assert "dikunci" in still

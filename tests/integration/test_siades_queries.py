@@ -125,6 +125,41 @@ def test_failed_attempts_count_only_this_chats_failures_in_the_window(session):
     assert queries.first_failure_since(session, 3, since) is None
 
 
+def test_failures_at_one_nik_count_every_chat_in_the_window(session):
+    for minutes, chat, success, nik in [(-90, 1, False, "a"), (-30, 1, False, "a"),
+                                        (-20, 2, False, "a"), (-15, 2, False, "a"),
+                                        (-10, 3, True, "a"), (-5, 3, False, "b"),
+                                        (-1, 4, False, None)]:
+        queries.record_attempt(session, chat, success, "test", NOW + timedelta(minutes=minutes),
+                               nik)
+    since = NOW - timedelta(hours=1)
+    assert queries.nik_failures_since(session, "a", since) == queries.Guesses(
+        3, 2, NOW - timedelta(minutes=30))
+    assert queries.nik_failures_since(session, "c", since) == queries.Guesses(0, 0, None)
+
+
+def test_guessing_is_written_to_the_audit_log(session):
+    import json
+
+    from libs.siades.bot_models import AuditEntry
+    queries.record_guessing(session, "3517**********01", queries.Guesses(10, 4, NOW), NOW)
+    entry = session.scalars(select(AuditEntry)).one()
+    assert (entry.actor, entry.action, json.loads(entry.detail)) == (
+        "bot", "registration_guessed", {"nik": "3517**********01", "accounts": 4, "attempts": 10})
+
+
+def test_a_participation_stands_by_the_programs_flag_and_period(session):
+    head = queries.program_memberships(session, demo(session, "head"), ("PKH",))[0]
+    assert [head.standing(day) for day in (date(2024, 12, 31), date(2025, 1, 1),
+                                           date(2025, 12, 31), date(2026, 1, 1))] == [
+        "not_started", "current", "current", "ended"]
+    inactive = queries.Membership("X", None, date(2025, 1, 1), date(2025, 12, 31), False, 2)
+    assert inactive.standing(date(2025, 6, 1)) == "inactive"
+    # MariaDB's zero dates come back as strings: they bound nothing
+    undated = queries.Membership("X", None, "0000-00-00", None, True, 2)
+    assert undated.standing(date(2025, 6, 1)) == "current"
+
+
 # --- biodata and family ----------------------------------------------------------------------
 
 

@@ -32,3 +32,11 @@ def test_numbers_and_formats_are_converted():
     assert settings.metrics_port == 9100
     assert settings.log_format == "json"
     assert settings.notifier_max_per_second == 12.5
+
+
+def test_the_registration_limits_per_account_and_per_nik():
+    assert (Settings().registration_max_failures, Settings().registration_nik_max_failures,
+            Settings().registration_window_hours) == (5, 10, 24)
+    settings = Settings.from_env({"REGISTRATION_NIK_MAX_FAILURES": "20"})
+    assert settings.registration_nik_max_failures == 20
+    assert settings.registration_max_failures == 5
