@@ -8,7 +8,6 @@ publishes. The NIK is shown as everywhere in the console (filters.shown_nik).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session
 from libs import texts, topology
 from libs.contracts import Outgoing, encode
 from libs.formatting import local_time
+from libs.identity import digest
 from libs.siades import queries
 from libs.siades.bot_models import (
     AuditEntry,
@@ -57,11 +57,6 @@ ATTEMPTS_SHOWN = 30
 
 class Refused(ValueError):
     """The action cannot be done; the message is for the staff member."""
-
-
-def nik_digest(nik: str | None) -> str | None:
-    """bot_registration_attempts.nik_digest of a NIK: SHA-256, hex."""
-    return hashlib.sha256(nik.encode()).hexdigest() if nik else None
 
 
 @dataclass(frozen=True)
@@ -108,7 +103,7 @@ def linked_chat(resident: Resident) -> int | None:
 def attempts_of(session: Session, resident: Resident) -> list[RegistrationAttempt]:
     """The newest registration attempts on the resident's NIK or from their chat."""
     chat = linked_chat(resident)
-    conditions = [RegistrationAttempt.nik_digest == nik_digest(resident.nik)]
+    conditions = [RegistrationAttempt.nik_digest == digest(resident.nik or "")]
     if chat is not None:
         conditions.append(RegistrationAttempt.chat_id == chat)
     return list(session.scalars(
@@ -174,7 +169,7 @@ def unlock(session: Session, resident: Resident, chat: int, staff: Staff, settin
     deleted = session.execute(
         delete(RegistrationAttempt).where(
             RegistrationAttempt.success.is_(False), RegistrationAttempt.attempted_at >= since,
-            or_(RegistrationAttempt.nik_digest == nik_digest(resident.nik),
+            or_(RegistrationAttempt.nik_digest == digest(resident.nik or ""),
                 RegistrationAttempt.chat_id == chat))
         .execution_options(synchronize_session=False)).rowcount
     audit = record(session, staff, "buka_kunci_pendaftaran", now, resident_id=resident.id,
@@ -196,7 +191,7 @@ class TriedChat:
 def other_chats(session: Session, resident: Resident) -> list[TriedChat]:
     """Chats other than the linked one that tried to register with the resident's NIK, the
     latest first."""
-    found = _tried(session, RegistrationAttempt.nik_digest == nik_digest(resident.nik))
+    found = _tried(session, RegistrationAttempt.nik_digest == digest(resident.nik or ""))
     return [chat for chat in found if chat.chat_id != linked_chat(resident)]
 
 
@@ -206,7 +201,7 @@ def failing_chats(session: Session, resident: Resident, settings,
     resident's own chat if it failed: the ones an unlock can help, the latest first."""
     since = now - timedelta(hours=settings.registration_window_hours)
     chat = linked_chat(resident)
-    conditions = [RegistrationAttempt.nik_digest == nik_digest(resident.nik)]
+    conditions = [RegistrationAttempt.nik_digest == digest(resident.nik or "")]
     if chat is not None:
         conditions.append(RegistrationAttempt.chat_id == chat)
     return _tried(session, RegistrationAttempt.success.is_(False),
