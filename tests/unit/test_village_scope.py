@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select, text
 
+from libs import texts
 from libs.config import Settings
 from libs.contracts import Command
 from libs.siades import queries
@@ -160,7 +161,7 @@ def test_the_same_nik_registers_in_each_village_as_its_own_resident(current):
     assert "BUDI SANTOSO" in budi and VILLAGE_2_HEAD in sukardi
     # village 1's pair means nothing in village 2
     refused = chat(current.sessions(VILLAGE_2), f"DAFTAR#{BUDI_NIK}#{BUDI_KK}", 503)
-    assert "tidak cocok" in refused or "tidak ditemukan" in refused or "sisa" in refused
+    assert refused == texts.REGISTER_NO_MATCH.format(left=4)  # as for any wrong pair
     with current.engine.connect() as conn:
         linked = dict(conn.execute(text(
             "SELECT telegram, config_id FROM tweb_penduduk WHERE telegram IS NOT NULL")).all())
