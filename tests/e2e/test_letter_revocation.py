@@ -24,9 +24,8 @@ from libs.siades.db import make_engine, make_session_factory
 from libs.siades.letter_forms import format_ids
 from libs.siades.letters import LetterRequest
 from services.letter_service.issuing import issue
-from tests.support.rabbit import free_port
+from tests.support.rabbit import own_node
 from tests.support.system import System
-from tools.rabbitmq_node import RabbitNode
 
 pytestmark = pytest.mark.integration
 
@@ -36,14 +35,7 @@ NOW = datetime(2026, 12, 3, 3, 0)
 
 @pytest.fixture
 def node(tmp_path_factory):
-    node = RabbitNode(tmp_path_factory.mktemp("rabbitmq-revocations"), port=free_port(),
-                      management_port=free_port(), dist_port=free_port(), name="revocations")
-    try:
-        node.start()
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    yield node
-    node.kill()
+    yield from own_node(tmp_path_factory.mktemp("rabbitmq-revocations"), "revocations")
 
 
 @pytest.fixture

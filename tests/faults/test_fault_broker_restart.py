@@ -20,7 +20,7 @@ from libs.contracts import command_message_id
 from libs.siades.bot_models import InboxEntry
 from libs.siades.db import make_engine, make_session_factory
 from tests.support.faults import BotMessages, lift_flood_limits, without_flood_limits
-from tests.support.rabbit import free_port
+from tests.support.rabbit import own_node
 from tests.support.system import System
 from tools.rabbitmq_node import RabbitNode
 
@@ -35,14 +35,7 @@ CRASH_AFTER = 60  # updates sent before the crash
 
 @pytest.fixture
 def node(tmp_path_factory):
-    node = RabbitNode(tmp_path_factory.mktemp("rabbitmq-restart"), port=free_port(),
-                      management_port=free_port(), dist_port=free_port(), name="restart")
-    try:
-        node.start()
-    except RuntimeError as exc:
-        pytest.fail(str(exc))
-    yield node
-    node.kill()  # a throw-away node: no need for the graceful stop's seconds
+    yield from own_node(tmp_path_factory.mktemp("rabbitmq-restart"), "restart")
 
 
 @pytest.fixture

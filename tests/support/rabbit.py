@@ -5,8 +5,11 @@ from __future__ import annotations
 import socket
 import time
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 import requests
 
 from tools.rabbitmq_node import RabbitNode
@@ -17,6 +20,19 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def own_node(directory: Path, name: str) -> Iterator[RabbitNode]:
+    """A node of the test's own, to stop and restart; killed after (a throw-away node needs
+    no graceful stop's seconds)."""
+    node = RabbitNode(directory, port=free_port(), management_port=free_port(),
+                      dist_port=free_port(), name=name)
+    try:
+        node.start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc))  # in CI a missing broker is a failure, never a skip
+    yield node
+    node.kill()
 
 
 class Broker:
