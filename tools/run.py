@@ -38,7 +38,7 @@ from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS, NotEmptyError
 from libs.telegram import TelegramClient, Unauthorized
 from services.gateway import bot_setup
-from tools.rabbitmq_node import RABBIT_BIN, RabbitNode, stop_idle_epmd
+from tools.rabbitmq_node import RABBIT_BIN, RabbitNode
 
 ROOT = Path(__file__).resolve().parents[1]
 SIM_TOKEN = "123456:SIM-TOKEN"
@@ -366,7 +366,6 @@ def run(layout: Layout, env: dict[str, str]) -> None:
         del supervisor.children["rabbitmq"]  # the broker goes last, once nothing uses it
         supervisor.stop_all()
         node.stop()
-        stop_idle_epmd()
         print("stopped.", flush=True)
 
 
