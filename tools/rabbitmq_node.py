@@ -21,6 +21,10 @@ RABBIT_BIN = Path("/usr/lib/rabbitmq/bin")
 INSTALL_HINT = "RabbitMQ is not installed: run `apt-get install rabbitmq-server` (as root)."
 # The distribution port of the server and of the CLI tools' own short-lived node: loopback.
 LOOPBACK_DISTRIBUTION = "-kernel inet_dist_use_interface {127,0,0,1}"
+# RabbitMQ 3.10's management agent, stopped with the broker, sets an application variable from
+# inside the application's own stop and so waits out the application controller's 5 s timeout.
+# Its event handler removed first, the broker stops in about 1 s instead of 6.
+DROP_STATS_HANDLER = "gen_event:delete_handler(rabbit_event, rabbit_mgmt_db_handler, [])."
 
 
 class RabbitNode:
@@ -37,6 +41,7 @@ class RabbitNode:
         self.nodename = f"{name}-{port}@localhost"
         self.process: subprocess.Popen | None = None
         self.started_epmd = False  # True if no epmd ran before this node started one
+        self._stop_prepared = False
 
     @property
     def url(self) -> str:
@@ -92,6 +97,7 @@ class RabbitNode:
         self._write_config()
         # After a kill() the epmd this node started is still ours, and still running.
         self.started_epmd = self.started_epmd or not self._epmd_running()
+        self._stop_prepared = False
         if output is None:
             output = open(self.base / "server.out", "ab")
         self.process = subprocess.Popen(
@@ -107,21 +113,33 @@ class RabbitNode:
         self.ctl("wait", "--timeout", str(int(timeout)), str(pid_file))
         return self
 
-    def ctl(self, *args: str, check: bool = True) -> str:
+    def ctl(self, *args: str, check: bool = True, timeout: float = 120) -> str:
         """Run rabbitmqctl against this node and return its output."""
         result = subprocess.run(
             [str(RABBIT_BIN / "rabbitmqctl"), "-n", self.nodename, *args], env=self.env(),
-            capture_output=True, text=True, timeout=120,
+            capture_output=True, text=True, timeout=timeout,
         )
         if check and result.returncode != 0:
             raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {result.stderr or result.stdout}")
         return result.stdout
+
+    def prepare_stop(self) -> None:
+        """Make the coming stop() fast (DROP_STATS_HANDLER); clients may still be connected,
+        so this can run while they finish."""
+        if self._stop_prepared or self.process is None or self.process.poll() is not None:
+            return
+        try:
+            self.ctl("eval", DROP_STATS_HANDLER, check=False, timeout=10)
+        except subprocess.TimeoutExpired:
+            pass  # a node that does not answer is stopped all the same, only slower
+        self._stop_prepared = True
 
     def stop(self, timeout: float = 60) -> None:
         """Stop the node gracefully (SIGTERM: the server script passes it to the Erlang VM,
         which stops RabbitMQ), then the epmd it started, if no other node uses it."""
         if self.process is None or self.process.poll() is not None:
             return
+        self.prepare_stop()
         self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(timeout)
