@@ -33,7 +33,7 @@ def serve_webhook(settings: Settings) -> None:
 
 
 def poll(settings: Settings) -> None:
-    publisher = Publisher(settings)
+    publisher = Publisher(settings, name="gateway (poll)")
     poller = Poller(telegram_client(settings), publisher)
     poller.install_signal_handlers()
     try:

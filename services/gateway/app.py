@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, publisher=None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["settings"] = settings
     if publisher is None:
-        publisher = Publisher(settings)
+        publisher = Publisher(settings, name="gateway (webhook)")
         atexit.register(publisher.close)  # a clean goodbye to the broker when a worker exits
     app.extensions["publisher"] = publisher
     metrics.show_gateway()
