@@ -35,7 +35,7 @@ from libs.siades import queries
 from libs.siades.cli import init_db, seed_demo
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.models import ALIVE, Resident
-from tools.rabbitmq_node import RabbitNode, stop_idle_epmd
+from tools.rabbitmq_node import RabbitNode
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456:SIM-TOKEN"  # the simulator's placeholder token, as in tests and `make run`
@@ -190,7 +190,6 @@ class Stack:
         finally:
             if self.node is not None:
                 self.node.stop()
-                stop_idle_epmd()
             if self.keep:
                 print(f"  kept {self.base}", flush=True)
             else:

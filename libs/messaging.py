@@ -24,8 +24,10 @@ whose delivery limit drops it after DELIVERY_LIMIT tries.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -65,9 +67,26 @@ def retry_delay_ms(base_ms: int, retries: int) -> int:
     return min(base_ms * 2 ** retries, MAX_RETRY_DELAY_MS)
 
 
-def connection_parameters(url: str, *, heartbeat: int = 60) -> pika.URLParameters:
-    """Parameters for `url` with timeouts, so a dead or blocked broker is noticed."""
+def connection_name(name: str = "") -> str:
+    """How the broker's console lists this process's connection: "notifier pid 1234"; without
+    a name, the program's ("tools.dead_letters pid 1234")."""
+    return f"{name or program()} pid {os.getpid()}"
+
+
+def program() -> str:
+    """The running program: the module `python -m` ran, else the script's file name."""
+    spec = getattr(sys.modules["__main__"], "__spec__", None)
+    if spec is not None:
+        return spec.name.removesuffix(".__main__")
+    return os.path.basename(sys.argv[0]) or "python"
+
+
+def connection_parameters(url: str, name: str = "", *,
+                          heartbeat: int = 60) -> pika.URLParameters:
+    """Parameters for `url` with timeouts, so a dead or blocked broker is noticed, and the
+    connection named for the broker's console (`connection_name`)."""
     params = pika.URLParameters(url)
+    params.client_properties = {"connection_name": connection_name(name)}
     params.heartbeat = heartbeat
     params.blocked_connection_timeout = 30
     params.socket_timeout = 5
@@ -209,10 +228,11 @@ class Consumer:
     """Consumes one queue with manual acks until stopped, and beside it the queue's dead-letter
     notices if it has them (`topology.noticed_queue`); reconnects when the broker goes."""
 
-    def __init__(self, settings: Settings, queue: str, handler: Handler):
+    def __init__(self, settings: Settings, queue: str, handler: Handler, name: str = ""):
         self.settings = settings
         self.queue = queue
         self.handler = handler
+        self.name = name  # of the connection, in the broker's console (connection_name)
         self.notices = topology.noticed_queue(queue)
         self.consuming = False  # for /healthz
         self._stopping = threading.Event()
@@ -232,7 +252,8 @@ class Consumer:
         log.info("consumer of %s stopped", self.queue)
 
     def _consume(self) -> None:
-        connection = pika.BlockingConnection(connection_parameters(self.settings.rabbitmq_url))
+        connection = pika.BlockingConnection(
+            connection_parameters(self.settings.rabbitmq_url, self.name))
         try:
             channel, publisher = consuming_channels(connection, self.settings.prefetch,
                                                     self.settings.rabbitmq_declare)

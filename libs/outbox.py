@@ -147,7 +147,8 @@ def serve(service: str, queue: str, handle: Handle) -> None:
     settings = Settings.from_env()
     setup_logging(service, settings.log_level, settings.log_format)
     factory = connect_or_exit(settings).sessions
-    consumer = Consumer(settings, queue, command_worker(service, factory, settings, handle))
+    consumer = Consumer(settings, queue, command_worker(service, factory, settings, handle),
+                        name=service)
     consumer.install_signal_handlers()
     metrics.show_consumer(queue)
     server = metrics.serve(settings.metrics_port, consumer.health)

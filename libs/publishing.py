@@ -47,9 +47,10 @@ class Publisher:
     topology is part of making it. A publish the lost link never sent is retried once.
     """
 
-    def __init__(self, settings: Settings, *, declare: bool | None = None,
+    def __init__(self, settings: Settings, *, name: str = "", declare: bool | None = None,
                  confirm_timeout: float = 10.0):
         self._settings = settings
+        self._name = name  # of the connection, in the broker's console (connection_name)
         # None: as RABBITMQ_DECLARE says (False: only check that the topology is there).
         self._declare = settings.rabbitmq_declare if declare is None else declare
         self._confirm_timeout = confirm_timeout
@@ -92,7 +93,7 @@ class Publisher:
     def _current_link(self) -> _Link:
         with self._lock:
             if self._link is None or not self._link.is_open:
-                self._link = _Link.connect(self._settings, self._declare)
+                self._link = _Link.connect(self._settings, self._declare, self._name)
             return self._link
 
     def _forget_parent_link(self) -> None:
@@ -145,12 +146,13 @@ class _Link:
         self._thread = threading.Thread(target=self._run, name="amqp-publisher", daemon=True)
 
     @classmethod
-    def connect(cls, settings: Settings, declare: bool) -> _Link:
-        """A link that is open, topology declared; TransientError or TopologyMismatch if not."""
+    def connect(cls, settings: Settings, declare: bool, name: str = "") -> _Link:
+        """A link that is open, topology declared; TransientError or TopologyMismatch if not.
+        `name` names the connection (connection_name: the pid is the forked worker's)."""
         link = cls(settings, declare)
         # Made here, driven only by the I/O thread from its start on.
         link._connection = pika.SelectConnection(
-            connection_parameters(settings.rabbitmq_url),
+            connection_parameters(settings.rabbitmq_url, name),
             on_open_callback=link._on_connection_open,
             on_open_error_callback=link._on_connection_closed,
             on_close_callback=link._on_connection_closed,

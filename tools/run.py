@@ -38,7 +38,7 @@ from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS, NotEmptyError
 from libs.telegram import TelegramClient, Unauthorized
 from services.gateway import bot_setup
-from tools.rabbitmq_node import RABBIT_BIN, RabbitNode, stop_idle_epmd
+from tools.rabbitmq_node import RABBIT_BIN, RabbitNode
 
 ROOT = Path(__file__).resolve().parents[1]
 SIM_TOKEN = "123456:SIM-TOKEN"
@@ -95,7 +95,7 @@ class Supervisor:
     def __init__(self, logs: Path):
         self.logs = logs
         self.children: dict[str, subprocess.Popen] = {}
-        self._pumps: list[threading.Thread] = []
+        self._pumps: dict[str, threading.Thread] = {}
 
     def start(self, name: str, args: list[str], env: dict[str, str]) -> None:
         """Start `python <args>` as `name`, in its own session: the terminal's Ctrl-C is ours."""
@@ -110,7 +110,7 @@ class Supervisor:
         pump = threading.Thread(target=_pump, args=(name, child.stdout, self.logs / f"{name}.log"),
                                 daemon=True)
         pump.start()
-        self._pumps.append(pump)
+        self._pumps[name] = pump
 
     def exited(self) -> str | None:
         """The name of a child that has exited, if any."""
@@ -118,7 +118,8 @@ class Supervisor:
                     None)
 
     def stop_all(self) -> None:
-        """SIGTERM to every child at once; SIGKILL to the group of any still up after the wait."""
+        """SIGTERM to every child at once; SIGKILL to the group of any still up after the wait;
+        then the rest of their output."""
         for child in self.children.values():
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
@@ -130,8 +131,8 @@ class Supervisor:
                 print(f"{name} did not stop within {STOP_TIMEOUT} s; killing it", flush=True)
                 os.killpg(child.pid, signal.SIGKILL)
                 child.wait()
-        for pump in self._pumps:
-            pump.join(2)
+        for name in self.children:
+            self._pumps[name].join(2)
 
 
 def _pump(name: str, stream, log_path: Path) -> None:
@@ -364,9 +365,11 @@ def run(layout: Layout, env: dict[str, str]) -> None:
     finally:
         print("stopping ...", flush=True)
         del supervisor.children["rabbitmq"]  # the broker goes last, once nothing uses it
+        preparing = threading.Thread(target=node.prepare_stop)  # while the services stop
+        preparing.start()
         supervisor.stop_all()
+        preparing.join()
         node.stop()
-        stop_idle_epmd()
         print("stopped.", flush=True)
 
 

@@ -41,7 +41,7 @@ def following(app):
 
 
 def poll(settings: Settings) -> None:
-    publisher = Publisher(settings)
+    publisher = Publisher(settings, name="gateway (poll)")
     poller = Poller(telegram_client(settings), publisher)
     poller.install_signal_handlers()
     try:

@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, publisher=None,
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.extensions["settings"] = settings
     if publisher is None:
-        publisher = Publisher(settings)
+        publisher = Publisher(settings, name="gateway (webhook)")
         atexit.register(publisher.close)  # a clean goodbye to the broker when a worker exits
     app.extensions["publisher"] = publisher
     if revocations is None:

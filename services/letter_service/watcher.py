@@ -247,7 +247,7 @@ def serve() -> None:
     settings = Settings.from_env()
     setup_logging("letter_watcher", settings.log_level, settings.log_format)
     factory = connect_or_exit(settings).sessions
-    publisher = Publisher(settings)
+    publisher = Publisher(settings, name="letter_watcher")
     watcher = Watcher(settings, factory, publisher)
     signal.signal(signal.SIGTERM, watcher.stop)
     signal.signal(signal.SIGINT, watcher.stop)

@@ -132,7 +132,8 @@ class Dispatcher:
         self._forget_deliveries()
 
     def _consume(self) -> None:
-        connection = pika.BlockingConnection(connection_parameters(self.settings.rabbitmq_url))
+        connection = pika.BlockingConnection(
+            connection_parameters(self.settings.rabbitmq_url, "notifier"))
         self._generation += 1
         self._connection = connection
         try:
