@@ -156,7 +156,8 @@ class RevocationFollower:
         self.revocations.set_current(False)
 
     def _follow(self) -> None:
-        connection = pika.BlockingConnection(connection_parameters(self.settings.rabbitmq_url))
+        connection = pika.BlockingConnection(connection_parameters(self.settings.rabbitmq_url,
+                                                                   "gateway (revocations)"))
         try:
             channel = connection.channel()
             declare_topology(channel, self.settings.rabbitmq_declare)

@@ -52,7 +52,9 @@ def test_each_connection_is_named_for_its_service_and_process(broker, amqp_url, 
         match = NAMED.fullmatch(name)
         assert match, f"connection named {name!r}, not '<service> pid <pid>'"
         services.setdefault(match["service"], set()).add(int(match["pid"]))
-    assert set(services) == {"gateway (webhook)", "data_service", "letter_service",
-                             "letter_watcher", "notifier"}, names
+    # Each gateway worker also follows the revocations stream on a connection of its own.
+    assert set(services) == {"gateway (webhook)", "gateway (revocations)", "data_service",
+                             "letter_service", "letter_watcher", "notifier"}, names
+    assert services["gateway (webhook)"] <= services["gateway (revocations)"]
     for service in ("data_service", "letter_service", "letter_watcher", "notifier"):
         assert services[service] == {pids[service]}
