@@ -35,7 +35,7 @@ from libs.siades import queries
 from libs.siades.bot_models import STAFF_HEAD, STAFF_OPERATOR
 from libs.siades.cli import create_staff, init_db, seed_demo
 from libs.siades.db import make_engine, make_session_factory
-from libs.siades.demo import DEMO_RESIDENTS, NotEmptyError
+from libs.siades.demo import DEMO_RESIDENTS, PROGRAM_PERIOD, NotEmptyError
 from libs.telegram import TelegramClient, Unauthorized
 from services.gateway import bot_setup
 from tools.rabbitmq_node import RABBIT_BIN, RabbitNode
@@ -304,7 +304,9 @@ def banner(telegram: TelegramSide, layout: Layout, village: str, bot: str, seede
         f"  Logs:               {layout.logs}/",
         "  Demo residents: link an account by typing one of these lines, then tap Biodata:",
     ]
-    for key, programs in (("head", "PKH, BPNT"), ("kis_member", "PKH, BPNT, KIS"),
+    period = PROGRAM_PERIOD[1].year  # the demo's programs ran through one year: now ended
+    for key, programs in (("head", f"PKH, BPNT in {period}"),
+                          ("kis_member", f"PKH, BPNT, KIS in {period}"),
                           ("no_program", "no assistance")):
         nik, no_kk, name = DEMO_RESIDENTS[key]
         lines.append(f"    DAFTAR#{nik}#{no_kk}   {name} ({programs})")
