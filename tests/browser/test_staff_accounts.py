@@ -8,11 +8,9 @@ With SCREENSHOT_DIR set, each page is saved there at a laptop's and a phone's wi
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -20,11 +18,10 @@ from playwright.sync_api import Page, expect
 from libs.config import Settings
 from libs.siades.cli import create_staff
 from services.letter_service.console import create_console
+from tests.support.screens import LAPTOP, shoot
 from tools.telegram_sim.testing import serve
 
 PASSWORD = "rahasia-desa-123"
-LAPTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
 
 
 @contextmanager
@@ -45,17 +42,6 @@ def console(sqlite_url, session_factory):
         yield url
 
 
-def shot(page: Page, name: str) -> None:
-    """Save the page at a laptop's and a phone's width, where SCREENSHOT_DIR says."""
-    folder = os.environ.get("SCREENSHOT_DIR")
-    if not folder:
-        return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    for label, viewport in (("laptop", LAPTOP), ("phone", PHONE)):
-        page.set_viewport_size(viewport)
-        page.screenshot(path=f"{folder}/{name}-{label}.png", full_page=True)
-    page.set_viewport_size(size)
 
 
 def log_in(page: Page, url: str, username: str, password: str = PASSWORD) -> None:
@@ -80,7 +66,7 @@ def test_guessing_the_heads_password_locks_the_login(browser_context, console):
     log_in(page, console, "kades")  # the right password is not even checked now
     expect(page.get_by_role("alert")).to_contain_text("coba lagi dalam 15 menit")
     expect(page.get_by_label("Nama pengguna")).to_have_value("kades")
-    shot(page, "login-locked")
+    shoot(page, "login-locked")
 
     # The clerk reads it in the audit log: who was tried, from where, and what happened.
     log_in(page, console, "ani")
@@ -107,7 +93,7 @@ def test_an_idle_session_ends_and_says_why(browser_context, sqlite_url, session_
         expect(page.get_by_role("heading", name="Masuk")).to_be_visible()
         expect(page.get_by_role("status")).to_contain_text(
             "Anda otomatis keluar karena tidak ada aktivitas selama 0.04 menit")
-        shot(page, "login-idle")
+        shoot(page, "login-idle")
         # Logging in again goes back to the page that was asked for.
         page.get_by_label("Nama pengguna").fill("ani")
         page.get_by_label("Kata sandi").fill(PASSWORD)
@@ -140,14 +126,14 @@ def test_the_head_creates_resets_and_disables_an_account(browser_context, consol
     head.get_by_role("button", name="Buat akun").click()
     expect(head.get_by_role("status")).to_contain_text("Akun siti (Siti Aminah) dibuat")
     expect(head.get_by_test_id("staff-siti")).to_contain_text("harus mengganti kata sandi")
-    shot(head, "staff-list")
+    shoot(head, "staff-list")
 
     # Siti's first login leads to choosing her own password before anything else.
     clerk = browser_context.browser.new_context(viewport=LAPTOP).new_page()  # her own PC
     log_in(clerk, console, "siti", "awal-siti-1")
     expect(clerk.get_by_role("heading", name="Ganti kata sandi")).to_be_visible()
     expect(clerk.get_by_test_id("must-change")).to_be_visible()
-    shot(clerk, "password-forced")
+    shoot(clerk, "password-forced")
     clerk.goto(f"{console}/audit")
     expect(clerk.get_by_role("heading", name="Ganti kata sandi")).to_be_visible()
     choose_password(clerk, "awal-siti-1", "pilihan-siti-22")
@@ -159,7 +145,7 @@ def test_the_head_creates_resets_and_disables_an_account(browser_context, consol
     expect(head.get_by_role("heading", name="Kata sandi sementara")).to_be_visible()
     temporary = head.get_by_test_id("temporary-password").inner_text()
     assert re.fullmatch(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", temporary)
-    shot(head, "staff-reset")
+    shoot(head, "staff-reset")
     clerk.reload()
     expect(clerk.get_by_role("status")).to_contain_text("Kata sandi akun Anda telah diganti")
     log_in(clerk, console, "siti", temporary)
@@ -186,7 +172,7 @@ def test_the_head_creates_resets_and_disables_an_account(browser_context, consol
         expect(rows.filter(has_text=action)).to_contain_text("Siti Aminah (siti)")
     expect(rows.filter(has_text="Mengganti kata sandi sendiri").first).to_contain_text(
         "Siti Aminah (siti)")
-    shot(head, "audit")
+    shoot(head, "audit")
 
 
 def choose_password(page: Page, current: str, new: str) -> None:
@@ -202,7 +188,7 @@ def test_a_clerk_changes_her_own_password(browser_context, console):
     page.get_by_role("link", name="Kata sandi").click()
     choose_password(page, "salah-ingat-1", "baru-sekali-1")
     expect(page.get_by_role("alert")).to_have_text("Kata sandi saat ini salah.")
-    shot(page, "password")
+    shoot(page, "password")
     choose_password(page, PASSWORD, "baru-sekali-1")
     expect(page.get_by_role("status")).to_have_text("Kata sandi Anda sudah diganti.")
     log_out(page)

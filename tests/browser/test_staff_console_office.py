@@ -2,15 +2,13 @@
 awaits his signature, previews the letter, signs and sees its number, withdraws it; the clerk
 corrects an answer and returns a request as Belum Lengkap; the residents' page unlinks,
 relinks and unlocks, each telling the chats (bot_outbox). Screenshots of every new page, at a
-laptop's and a phone's width, go to $CONSOLE_SHOTS (default /tmp/shots-console-b)."""
+laptop's and a phone's width, go to $SCREENSHOT_DIR when set."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import json
-import os
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -25,24 +23,13 @@ from libs.siades.db import session_scope
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
 from tests.browser.test_staff_console import HEAD_NAME, HEAD_NIK, add_request, console, log_in
+from tests.support.screens import screenshot_dir, shoot
 
-SHOTS = Path(os.environ.get("CONSOLE_SHOTS", "/tmp/shots-console-b"))
-PHONE = {"width": 390, "height": 844}
 SKU = {"usaha": "Peternakan Ayam", "tujuan": "Bank BNI", "kegunaan": "Pinjaman Modal"}
 OLD_CHAT, NEW_CHAT, LOCKED_CHAT = 5551001, 5551002, 5551003
 __all__ = ["console"]  # the fixture, shared with the first console test
 
 
-def shoot(page: Page, name: str) -> None:
-    """A full-page screenshot at the page's width, then one at a phone's width."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    page.screenshot(path=SHOTS / f"{name}-laptop.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    page.wait_for_timeout(300)  # the layout at the new width settles first
-    page.screenshot(path=SHOTS / f"{name}-phone.png", full_page=True)
-    page.set_viewport_size(size)
-    page.wait_for_timeout(100)
 
 
 def set_status(session_factory, request_id: int, status: int) -> None:
@@ -75,8 +62,8 @@ def test_the_kepala_desa_previews_signs_sees_the_number_and_withdraws(
     assert response.headers["content-type"] == "application/pdf"
     text = PdfReader(io.BytesIO(response.body())).pages[0].extract_text()
     assert "PRATINJAU" in text and f"Nomor: {number}" in text and "Peternakan Ayam" in text
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    (SHOTS / "preview.pdf").write_bytes(response.body())
+    if folder := screenshot_dir():
+        (folder / "preview.pdf").write_bytes(response.body())
 
     page.get_by_role("button", name="Tandatangani dan terbitkan surat").click()
     expect(page.get_by_role("status")).to_contain_text(f"Nomor surat: {number}.")
