@@ -4,7 +4,7 @@
                         {"user": {...}, "callback_data": "...", "message_id"?: M}  taps a button
                         {"update": {...}}                                  a raw update, as is
     GET  /sim/messages?chat_id=&after=&wait=   what the bot sent (long-polls up to wait s)
-    GET  /sim/conversation?chat_id=&after=&wait=   both sides of the chats, edits included
+    GET  /sim/conversation?chat_id=&after=&wait=&generation=   both sides of the chats, edits included
     GET  /sim/users                            the residents the chat page can be
     POST /sim/users     {"first_name", "last_name"?, "username"?, "language_code"?}  a new one
     GET  /sim/bot?chat_id=&language_code=      name, descriptions, command menu for that chat
@@ -97,10 +97,13 @@ def conversation():
     """Both sides of the chats (of chat_id) with seq > after, waiting up to `wait` s.
 
     `generation` changes when the simulator is reset or restarted: start again from after=0.
+    A reader that passes the generation it knows is answered at once if it has changed, even
+    when the reset came between two of its polls.
     """
     wait = _wait()
     found, generation = _sim().store.conversation_after(
-        _number("after", int, 0), _number("chat_id", int, None), wait)
+        _number("after", int, 0), _number("chat_id", int, None), wait,
+        request.args.get("generation") or None)
     return jsonify({"messages": found, "generation": generation})
 
 

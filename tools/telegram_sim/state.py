@@ -157,12 +157,13 @@ class Store:
         self._conversation.append(entry)
         self._cond.notify_all()
 
-    def conversation_after(self, after: int, chat_id: int | None = None,
-                           wait: float = 0.0) -> tuple[list[dict], str]:
+    def conversation_after(self, after: int, chat_id: int | None = None, wait: float = 0.0,
+                           generation: str | None = None) -> tuple[list[dict], str]:
         """Conversation entries with seq > after (of one chat), waiting up to `wait` s, and
-        the generation; a reset ends the wait."""
+        the generation. A reset ends the wait, and so does one the reader missed: a reader
+        that names the generation it knows is answered at once when that one is gone."""
         with self._cond:
-            started = self._generation
+            started = generation or self._generation
 
         def select():
             return _newer(self._conversation, after, chat_id) or self._generation != started

@@ -163,6 +163,18 @@ def test_a_reset_changes_the_generation_and_ends_a_waiting_poll(client, app):
     assert conversation(client, siti["id"]) == []
 
 
+def test_a_reset_between_two_polls_ends_the_next_one_at_once(client, app):
+    siti = first_persona(client)
+    say(client, siti, "Halo")
+    known = client.get(f"/sim/conversation?chat_id={siti['id']}").json["generation"]
+    app.test_client().post("/sim/reset")
+    started = time.monotonic()
+    after = client.get(
+        f"/sim/conversation?chat_id={siti['id']}&after=99&wait=10&generation={known}").json
+    assert time.monotonic() - started < 3
+    assert after["generation"] != known and after["messages"] == []
+
+
 def test_conversation_bad_numbers_are_400(client):
     response = client.get("/sim/conversation?chat_id=abc")
     assert response.status_code == 400 and "chat_id" in response.json["error"]

@@ -31,9 +31,12 @@ export const listUsers = () => get("/sim/users").then((body) => body.users);
 /** Make a new resident ({first_name, last_name?, username?}); the simulator gives the id. */
 export const createUser = (fields) => post("/sim/users", fields);
 
-/** {messages, generation}: both sides of one chat after `after`, waiting up to `wait` s. */
-export const conversation = (chatId, after, wait, signal) =>
-  get("/sim/conversation", { chat_id: chatId, after, wait }, signal);
+/**
+ * {messages, generation}: both sides of one chat after `after`, waiting up to `wait` s; at
+ * once when the simulator's generation is no longer `generation` (it was reset meanwhile).
+ */
+export const conversation = (chatId, after, wait, generation, signal) =>
+  get("/sim/conversation", { chat_id: chatId, after, wait, generation }, signal);
 
 /** The resident writes `text`: the simulator makes an Update for the bot. */
 export const sendText = (user, text) => post("/sim/updates", { user, text });

@@ -43,7 +43,8 @@ export class ChatFeed {
       const started = performance.now();
       try {
         // The first call answers at once, so an empty chat shows its placeholder at once.
-        const answer = await conversation(this.chatId, after, history ? 0 : WAIT_SECONDS, signal);
+        const answer = await conversation(
+          this.chatId, after, history ? 0 : WAIT_SECONDS, generation, signal);
         if (signal.aborted) return;
         if (failures) this.onState(true);
         failures = 0;
