@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from libs.siades.queries import area_label
-from libs.telegram import escape
 from libs.texts import UNKNOWN_VALUE
 
 MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
           "September", "Oktober", "November", "Desember")
 ZONE_LABELS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
                "Asia/Jayapura": "WIT"}
+_NO_AREA = ("", "0", "-")  # how OpenSID writes "no RT/RW" in tweb_wil_clusterdesa
+
+
+def escape(text: object) -> str:
+    """Text made safe to put inside a parse_mode=HTML message."""
+    return html.escape(str(text), quote=False)
 
 
 def value(text: object | None) -> str:
@@ -52,3 +57,13 @@ def address(street: str | None, dusun: str | None, rw: str | None, rt: str | Non
     """`Jl. Melati 5, RT 001, RW 001, Dusun KRAJAN`, skipping what the registry leaves blank."""
     parts = [p for p in ((street or "").strip(), area_label(dusun, rw, rt)) if p]
     return escape(", ".join(parts)) if parts else UNKNOWN_VALUE
+
+
+def area_label(dusun: str | None, rw: str | None, rt: str | None) -> str | None:
+    """'RT 004, RW 002, Dusun MANGSIT', leaving out the parts OpenSID marks as none."""
+    parts = [
+        f"{label} {value.strip()}"
+        for label, value in (("RT", rt), ("RW", rw), ("Dusun", dusun))
+        if value is not None and value.strip() not in _NO_AREA
+    ]
+    return ", ".join(parts) or None

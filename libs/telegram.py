@@ -13,7 +13,6 @@ raised: errors carry the method name and Telegram's description only.
 
 from __future__ import annotations
 
-import html
 import json
 import time
 from typing import Any
@@ -46,11 +45,6 @@ class Conflict(TransientError):
 
 class RateLimited(TransientError):
     """Too many requests (429); wait `retry_after` seconds."""
-
-
-def escape(text: object) -> str:
-    """Text made safe to put inside a parse_mode=HTML message."""
-    return html.escape(str(text), quote=False)
 
 
 class TelegramClient:

@@ -1,7 +1,7 @@
 """Every sentence a resident reads, in one place (Bahasa Indonesia, Telegram HTML).
 
 Values that come from residents or the registry are escaped by the caller with
-`libs.telegram.escape` before they are put in; these templates hold only trusted markup.
+`libs.formatting.escape` before they are put in; these templates hold only trusted markup.
 """
 
 from libs.siades import programs
@@ -218,7 +218,7 @@ LETTER_CANCEL_ASK_BUTTON = "Batalkan permohonan {number}"  # `Batal <id>`: the c
 LETTER_COMPLETE_BUTTON = "Lengkapi permohonan"  # callback `AJUKAN LENGKAPI <id>`
 LETTER_FIELD_LINE = "• {label}: {value}"
 LETTER_STATES = STATUS_NAMES  # OpenSID's names, as the staff console shows them too
-# Status 5 as the resident reads it (services/letter_service/requests.py `ending`).
+# Status 5 as the resident reads it (services/letter_service/letter_requests.py `ending`).
 LETTER_END_STATES = {"cancelled": "Dibatalkan", "rejected": "Ditolak", "withdrawn": "Dicabut"}
 LETTER_STATUS_NONE = (
     "Anda belum pernah mengajukan surat melalui Telegram. Ketik <b>Surat</b> untuk memulai."

@@ -38,7 +38,6 @@ from libs.siades.programs import (
 from libs.siades.village import village_config
 
 SPOUSE_ROLES = (2, 3)  # SUAMI, ISTRI
-_NO_AREA = ("", "0", "-")  # how OpenSID writes "no RT/RW" in tweb_wil_clusterdesa
 
 
 @dataclass(frozen=True)
@@ -303,16 +302,6 @@ def family_of(session: Session, resident: Resident) -> FamilyView | None:
             for r in sorted(rows, key=order)
         ],
     )
-
-
-def area_label(dusun: str | None, rw: str | None, rt: str | None) -> str | None:
-    """'RT 004, RW 002, Dusun MANGSIT', leaving out the parts OpenSID marks as none."""
-    parts = [
-        f"{label} {value.strip()}"
-        for label, value in (("RT", rt), ("RW", rw), ("Dusun", dusun))
-        if value is not None and value.strip() not in _NO_AREA
-    ]
-    return ", ".join(parts) or None
 
 
 def _blank_to_none(text: str | None) -> str | None:

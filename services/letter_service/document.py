@@ -18,7 +18,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from sqlalchemy.orm import Session
 
-from libs.formatting import tanggal
+from libs.formatting import area_label, tanggal
 from libs.siades import queries
 from libs.siades.bot_models import Staff
 from libs.siades.letter_forms import kinds_by_format
@@ -140,7 +140,7 @@ def request_answers(request: LetterRequest) -> dict[str, str]:
 def identity_rows(bio: queries.Biodata, village: Village) -> tuple[tuple[str, str], ...]:
     """The identity block: the holder's own letter, so the NIK is printed in full."""
     birth = f"{_text(bio.birth_place)}, {tanggal(bio.birth_date)}"
-    street_and_area = [p for p in (bio.address, queries.area_label(bio.dusun, bio.rw, bio.rt)) if p]
+    street_and_area = [p for p in (bio.address, area_label(bio.dusun, bio.rw, bio.rt)) if p]
     address = ", ".join([*street_and_area, f"Desa {village.name}"])
     return (
         ("Nama", _text(bio.name)),

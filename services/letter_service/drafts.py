@@ -24,7 +24,7 @@ from libs.siades.bot_models import LetterDraft
 from libs.siades.letter_forms import LetterForm, letter_form
 from libs.siades.letter_kinds import KINDS, Field, LetterKind
 from libs.siades.letters import REQUEST_INCOMPLETE
-from services.letter_service import requests
+from services.letter_service import letter_requests
 from services.letter_service.fields import FieldError, check_answer, choices_text
 from services.letter_service.submission import (
     Context,
@@ -51,19 +51,19 @@ def start(ctx: Context, kind: LetterKind) -> list[Outgoing]:
 def complete(ctx: Context, request_id: int) -> list[Outgoing]:
     """Open a returned request (Belum Lengkap) as a draft with its answers: the summary, or
     the first field it lacks."""
-    request = requests.own(ctx.session, ctx.resident, request_id)
+    request = letter_requests.own(ctx.session, ctx.resident, request_id)
     if request is None:
         return ctx.spent(texts.SPENT_UNKNOWN)
     if request.status != REQUEST_INCOMPLETE:
         return ctx.spent(texts.SPENT_COMPLETE.format(
-            number=request.id, state=requests.state_name(ctx.session, request)))
-    kind = requests.kind_of(ctx.session, request)
+            number=request.id, state=letter_requests.state_name(ctx.session, request)))
+    kind = letter_requests.kind_of(ctx.session, request)
     if kind is None:  # a format residents do not request in the chat
         return ctx.reply(texts.LETTER_COMPLETE_AT_OFFICE.format(number=request.id))
     form = form_of(ctx, kind)
     if not isinstance(form, LetterForm):
         return form
-    answers = requests.stored_answers(form, request)
+    answers = letter_requests.stored_answers(form, request)
     missing = next((f for f in form.fields if f.name not in answers), None)
     draft = _keep(ctx, kind, answers, missing.name if missing else None, request.id)
     if missing is not None:
@@ -152,13 +152,13 @@ def _keep(ctx: Context, kind: LetterKind, answers: dict[str, str], awaiting: str
 
 def _resubmit(ctx: Context, form: LetterForm, request_id: int,
               fields: dict[str, str]) -> list[Outgoing]:
-    request = requests.resubmit(ctx.session, ctx.resident, request_id, form, fields,
+    request = letter_requests.resubmit(ctx.session, ctx.resident, request_id, form, fields,
                                 ctx.local_now, ctx.now)
     if request is None:  # the office moved it on (or cancelled it) meanwhile
-        current = requests.own(ctx.session, ctx.resident, request_id)
+        current = letter_requests.own(ctx.session, ctx.resident, request_id)
         return ctx.spent(texts.SPENT_COMPLETE.format(
             number=request_id,
-            state=requests.state_name(ctx.session, current) if current else "-"))
+            state=letter_requests.state_name(ctx.session, current) if current else "-"))
     return ctx.reply(texts.LETTER_RESUBMITTED.format(
         title=form.kind.title, number=request.id, fields=field_lines(form, fields)),
         spent=True)
@@ -166,13 +166,13 @@ def _resubmit(ctx: Context, form: LetterForm, request_id: int,
 
 def _gone(ctx: Context) -> list[Outgoing]:
     """A draft button (or `AJUKAN KIRIM` typed) with no draft: say where things stand."""
-    latest = requests.history(ctx.session, ctx.resident)[:1]
+    latest = letter_requests.history(ctx.session, ctx.resident)[:1]
     if not latest:
         return ctx.spent(texts.SPENT_DRAFT_NONE)
     request = latest[0]
     return ctx.spent(texts.SPENT_DRAFT.format(
         number=request.id, title=ctx.title_of(request),
-        state=requests.state_name(ctx.session, request)))
+        state=letter_requests.state_name(ctx.session, request)))
 
 
 def _form(ctx: Context, draft: LetterDraft | None) -> LetterForm | None:
@@ -207,8 +207,8 @@ def _summary(ctx: Context, form: LetterForm, draft: LetterDraft,
     if draft.request_id is None:
         text = texts.DRAFT_SUMMARY.format(title=form.kind.title, fields=fields)
     else:
-        returned = requests.own(ctx.session, ctx.resident, draft.request_id)
-        note = requests.office_message(ctx.session, returned) if returned else None
+        returned = letter_requests.own(ctx.session, ctx.resident, draft.request_id)
+        note = letter_requests.office_message(ctx.session, returned) if returned else None
         missing = texts.DRAFT_MISSING.format(note=value(note)) if note else ""
         text = texts.DRAFT_SUMMARY_COMPLETING.format(number=draft.request_id,
                                                      title=form.kind.title, fields=fields,

@@ -27,7 +27,7 @@ from libs.siades import queries
 from libs.siades.letter_forms import LetterForm, kinds_by_format
 from libs.siades.letter_kinds import KINDS
 from libs.siades.letters import REQUEST_INCOMPLETE, LetterRequest
-from services.letter_service import drafts, requests
+from services.letter_service import drafts, letter_requests
 from services.letter_service.fields import FieldError, check_fields
 from services.letter_service.submission import (
     Context,
@@ -86,7 +86,7 @@ def request_in_one_line(ctx: Context) -> list[Outgoing]:
 
 
 def status(ctx: Context) -> list[Outgoing]:
-    found = requests.history(ctx.session, ctx.resident)
+    found = letter_requests.history(ctx.session, ctx.resident)
     if not found:
         return ctx.reply(texts.LETTER_STATUS_NONE)
     lines = [texts.LETTER_STATUS_HEADER]
@@ -95,7 +95,7 @@ def status(ctx: Context) -> list[Outgoing]:
         kind = kinds.get(request.format_id)
         lines.append(texts.LETTER_STATUS_ENTRY.format(
             number=request.id, title=kind.title if kind else "Surat",
-            state=requests.state_name(ctx.session, request),
+            state=letter_requests.state_name(ctx.session, request),
             submitted=tanggal(request.created_at), updated=tanggal(request.updated_at))
             + _status_note(ctx, request))
     returned = [[complete_button(r)] for r in found if r.status == REQUEST_INCOMPLETE]
@@ -106,16 +106,17 @@ def _status_note(ctx: Context, request: LetterRequest) -> str:
     """What the resident should know beside a request's state: what is missing (and how to
     complete it), why it was rejected or withdrawn, or that they cancelled it."""
     if request.status == REQUEST_INCOMPLETE:
-        note = requests.office_message(ctx.session, request)
+        note = letter_requests.office_message(ctx.session, request)
         return texts.LETTER_STATUS_MISSING.format(note=value(note)) if note \
             else texts.LETTER_STATUS_MISSING_UNSAID
-    end = requests.ending(ctx.session, request)
-    if end == requests.CANCELLED_BY_RESIDENT:
+    end = letter_requests.ending(ctx.session, request)
+    if end == letter_requests.CANCELLED_BY_RESIDENT:
         return texts.LETTER_STATUS_CANCELLED_BY_YOU
-    note = requests.reason(ctx.session, request) if end else None
+    note = letter_requests.reason(ctx.session, request) if end else None
     if not note:
         return ""
-    template = texts.LETTER_STATUS_REASON if end == requests.REJECTED else texts.LETTER_STATUS_NOTE
+    rejected = end == letter_requests.REJECTED
+    template = texts.LETTER_STATUS_REASON if rejected else texts.LETTER_STATUS_NOTE
     return template.format(note=value(note))
 
 
@@ -129,19 +130,19 @@ def cancel(ctx: Context) -> list[Outgoing]:
         request = _named(ctx, args[0])
         if request is None:
             return ctx.spent(texts.SPENT_UNKNOWN)
-        if request.status not in requests.IN_PROCESS:
+        if request.status not in letter_requests.IN_PROCESS:
             return _not_cancellable(ctx, request)
     else:
-        request = requests.in_process(ctx.session, ctx.resident)
+        request = letter_requests.in_process(ctx.session, ctx.resident)
     if request is None:
-        ready = requests.latest_ready(ctx.session, ctx.resident)
+        ready = letter_requests.latest_ready(ctx.session, ctx.resident)
         if ready is not None:
             return ctx.reply(texts.LETTER_CANCEL_SIGNED.format(title=ctx.title_of(ready),
                                                                number=ready.id))
         return ctx.reply(texts.LETTER_CANCEL_NONE)
     text = texts.LETTER_CANCEL_CONFIRM.format(
         title=ctx.title_of(request), number=request.id, date=tanggal(request.created_at),
-        state=requests.state_name(ctx.session, request))
+        state=letter_requests.state_name(ctx.session, request))
     buttons = [[{"text": texts.LETTER_CANCEL_YES_BUTTON.format(number=request.id),
                  "callback_data": f"AJUKAN BATALKAN {request.id}"}],
                [{"text": texts.LETTER_CANCEL_NO_BUTTON,
@@ -154,7 +155,8 @@ def confirm_cancel(ctx: Context, number: str) -> list[Outgoing]:
     request = _named(ctx, number)
     if request is None:
         return ctx.spent(texts.SPENT_UNKNOWN)
-    cancelled = requests.cancel(ctx.session, ctx.resident, request.id, ctx.local_now, ctx.now)
+    cancelled = letter_requests.cancel(
+        ctx.session, ctx.resident, request.id, ctx.local_now, ctx.now)
     if cancelled is None:
         return _not_cancellable(ctx, request)
     return ctx.reply(texts.LETTER_CANCELLED.format(title=ctx.title_of(cancelled),
@@ -166,8 +168,8 @@ def keep(ctx: Context, number: str) -> list[Outgoing]:
     request = _named(ctx, number)
     if request is None:
         return ctx.spent(texts.SPENT_UNKNOWN)
-    state = requests.state_name(ctx.session, request)
-    if request.status not in requests.IN_PROCESS:
+    state = letter_requests.state_name(ctx.session, request)
+    if request.status not in letter_requests.IN_PROCESS:
         return ctx.spent(texts.SPENT_KEEP.format(number=request.id, state=state))
     return ctx.reply(texts.LETTER_CANCEL_KEPT.format(title=ctx.title_of(request),
                                                      number=request.id, state=state),
@@ -176,12 +178,12 @@ def keep(ctx: Context, number: str) -> list[Outgoing]:
 
 def _named(ctx: Context, number: str) -> LetterRequest | None:
     """The resident's request by the number a button (or `Batal 12`) gives."""
-    return requests.own(ctx.session, ctx.resident, int(number)) if number.isdigit() else None
+    return letter_requests.own(ctx.session, ctx.resident, int(number)) if number.isdigit() else None
 
 
 def _not_cancellable(ctx: Context, request: LetterRequest) -> list[Outgoing]:
-    return ctx.spent(texts.SPENT_CANCEL.format(number=request.id,
-                                               state=requests.state_name(ctx.session, request)))
+    state = letter_requests.state_name(ctx.session, request)
+    return ctx.spent(texts.SPENT_CANCEL.format(number=request.id, state=state))
 
 
 def draft(ctx: Context) -> list[Outgoing]:

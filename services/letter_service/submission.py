@@ -16,7 +16,7 @@ from libs.siades.letter_forms import LetterForm, letter_form
 from libs.siades.letter_kinds import LetterKind
 from libs.siades.letters import REQUEST_INCOMPLETE, LetterRequest
 from libs.siades.models import MaritalStatus, Resident
-from services.letter_service import requests
+from services.letter_service import letter_requests
 
 
 class Context:
@@ -53,7 +53,7 @@ class Context:
 
     def title_of(self, request: LetterRequest) -> str:
         """The request's letter kind by its title ("surat" for a format not asked here)."""
-        kind = requests.kind_of(self.session, request)
+        kind = letter_requests.kind_of(self.session, request)
         return kind.title if kind else "surat"
 
 
@@ -73,7 +73,7 @@ def form_of(ctx: Context, kind: LetterKind) -> LetterForm | list[Outgoing]:
 
 def refusal_if_pending(ctx: Context) -> list[Outgoing] | None:
     """The refusal to start a request while one is in process, None when none is."""
-    pending = requests.in_process(ctx.session, ctx.resident)
+    pending = letter_requests.in_process(ctx.session, ctx.resident)
     return pending_refusal(ctx, pending) if pending is not None else None
 
 
@@ -83,7 +83,7 @@ def pending_refusal(ctx: Context, pending: LetterRequest) -> list[Outgoing]:
         else texts.LETTER_PENDING
     text = template.format(title=ctx.title_of(pending), number=pending.id,
                            date=tanggal(pending.created_at),
-                           state=requests.state_name(ctx.session, pending))
+                           state=letter_requests.state_name(ctx.session, pending))
     first = complete_button(pending) if pending.status == REQUEST_INCOMPLETE \
         else texts.LETTER_STATUS_BUTTON
     cancel = {"text": texts.LETTER_CANCEL_ASK_BUTTON.format(number=pending.id),
@@ -98,8 +98,9 @@ def complete_button(request: LetterRequest) -> dict:
 
 def submit(ctx: Context, form: LetterForm, fields: dict[str, str]) -> list[Outgoing]:
     """File the request, or say which one is still in process."""
-    outcome = requests.submit(ctx.session, ctx.resident, form, fields, ctx.local_now, ctx.now)
-    if isinstance(outcome, requests.Pending):
+    outcome = letter_requests.submit(
+        ctx.session, ctx.resident, form, fields, ctx.local_now, ctx.now)
+    if isinstance(outcome, letter_requests.Pending):
         return pending_refusal(ctx, outcome.request)
     return ctx.reply(texts.LETTER_SUBMITTED.format(
         title=form.kind.title, number=outcome.id, fields=field_lines(form, fields)),

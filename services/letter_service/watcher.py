@@ -49,8 +49,8 @@ from libs.siades.letters import (
 )
 from libs.siades.models import Resident
 from libs.siades.village import connect_or_exit
-from services.letter_service import requests, revocations
-from services.letter_service.requests import kind_of
+from services.letter_service import letter_requests, revocations
+from services.letter_service.letter_requests import kind_of
 from services.letter_service.submission import complete_button
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def messages_for(session: Session, request_id: int, transition_id: int) -> list[
     document = session.get(LetterDocument, request_id)
     with_pdf = request.status == REQUEST_READY and document is not None
     text = texts.LETTER_STATE_CHANGED.format(
-        title=title, number=request.id, state=requests.state_name(session, request),
+        title=title, number=request.id, state=letter_requests.state_name(session, request),
         detail=_detail(session, request, with_pdf))
     keyboard = {"inline_keyboard": [[complete_button(request)]]} \
         if request.status == REQUEST_INCOMPLETE else texts.MAIN_MENU
@@ -153,13 +153,13 @@ def _detail(session: Session, request: LetterRequest, with_pdf: bool) -> str:
     """What the change means for the resident, and what they can do next."""
     if with_pdf:
         return texts.LETTER_READY_WITH_PDF
-    end = requests.ending(session, request)
+    end = letter_requests.ending(session, request)
     if end is not None:
-        said = requests.reason(session, request)
+        said = letter_requests.reason(session, request)
         return texts.LETTER_ENDINGS[end].format(
             reason=value(said) if said else texts.LETTER_REASON_UNSAID)
     if request.status == REQUEST_INCOMPLETE:
-        said = requests.office_message(session, request)
+        said = letter_requests.office_message(session, request)
         return texts.LETTER_STATE_DETAILS[REQUEST_INCOMPLETE].format(
             reason=value(said) if said else texts.LETTER_INCOMPLETE_UNSAID)
     return texts.LETTER_STATE_DETAILS.get(request.status, "")

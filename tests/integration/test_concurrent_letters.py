@@ -18,7 +18,7 @@ from libs.siades.letter_forms import letter_form
 from libs.siades.letter_kinds import KINDS
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
-from services.letter_service import requests
+from services.letter_service import letter_requests
 from tests.support.racing import race
 
 pytestmark = pytest.mark.integration
@@ -78,9 +78,9 @@ def test_a_second_submission_waits_for_the_first_to_commit(database_url):
     def submit(name: str, engine, kind: str) -> None:
         with make_session_factory(engine).begin() as session:
             resident = session.scalar(select(Resident).where(Resident.nik == NIK))
-            outcomes[name] = requests.submit(session, resident, letter_form(session, KINDS[kind]),
-                                             {"tujuan": "Kantor", "kegunaan": "Syarat"},
-                                             NOW, NOW)
+            form = letter_form(session, KINDS[kind])
+            outcomes[name] = letter_requests.submit(
+                session, resident, form, {"tujuan": "Kantor", "kegunaan": "Syarat"}, NOW, NOW)
 
     first = threading.Thread(target=submit, args=("first", first_engine, "SKD"))
     first.start()
@@ -89,7 +89,7 @@ def test_a_second_submission_waits_for_the_first_to_commit(database_url):
     first.join(10)
 
     assert isinstance(outcomes["first"], LetterRequest)
-    assert isinstance(outcomes["second"], requests.Pending)
+    assert isinstance(outcomes["second"], letter_requests.Pending)
     assert outcomes["second"].request.id == outcomes["first"].id
     with make_session_factory(second_engine)() as session:
         assert session.scalar(select(func.count()).select_from(LetterRequest)) == 1

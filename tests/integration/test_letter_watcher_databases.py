@@ -13,7 +13,7 @@ from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.letter_forms import letter_form
 from libs.siades.letter_kinds import KINDS
 from libs.siades.models import Resident
-from services.letter_service import requests
+from services.letter_service import letter_requests
 from services.letter_service.watcher import watch_once
 from tests.support.recording import RecordingPublisher as Recorder
 
@@ -30,7 +30,7 @@ def test_a_change_made_by_another_connection_is_told_once(database_url):
         resident = session.scalar(select(Resident).where(
             Resident.nik == DEMO_RESIDENTS["wife"][0]))
         resident.telegram = str(CHAT)
-        request_id = requests.submit(session, resident, letter_form(session, KINDS["SKCK"]),
+        request_id = letter_requests.submit(session, resident, letter_form(session, KINDS["SKCK"]),
                                      {"tujuan": "Polsek", "kegunaan": "Melamar"}, NOW, NOW).id
     publisher = Recorder()
     assert watch_once(watcher_factory, publisher) == 0

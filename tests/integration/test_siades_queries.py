@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import exc, select, update
 
+from libs.formatting import area_label
 from libs.siades import queries
 from libs.siades.cli import main
 from libs.siades.db import make_engine, make_session_factory
@@ -241,8 +242,8 @@ def test_head_resident_id_reads_the_misnamed_nik_kepala(session):
 
 
 def test_area_label_skips_what_opensid_marks_as_none():
-    assert queries.area_label("MANGSIT", "-", "004") == "RT 004, Dusun MANGSIT"
-    assert queries.area_label(None, None, None) is None
+    assert area_label("MANGSIT", "-", "004") == "RT 004, Dusun MANGSIT"
+    assert area_label(None, None, None) is None
 
 
 # --- programs --------------------------------------------------------------------------------

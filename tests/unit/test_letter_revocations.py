@@ -18,7 +18,7 @@ from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.letter_forms import letter_form
 from libs.siades.letter_kinds import KINDS
 from libs.siades.models import Resident
-from services.letter_service import requests
+from services.letter_service import letter_requests
 from services.letter_service.revocations import message_id, publish_withdrawn, withdraw
 
 NOW = datetime(2026, 12, 3, 20, 0, 0)  # naive UTC: 4 December in Jakarta
@@ -45,7 +45,7 @@ def issued(session_factory):
     with session_factory.begin() as session:
         resident = session.scalar(select(Resident).where(
             Resident.nik == DEMO_RESIDENTS["head"][0]))
-        filed = requests.submit(session, resident, letter_form(session, KINDS["SKD"]),
+        filed = letter_requests.submit(session, resident, letter_form(session, KINDS["SKD"]),
                                 {"tujuan": "Kantor Kecamatan", "kegunaan": "Beasiswa"}, NOW, NOW)
         filed.status = 3
         session.add(LetterDocument(request_id=filed.id, letter_log_id=1,
@@ -133,7 +133,7 @@ def test_a_request_cancelled_before_any_letter_is_no_revocation(session_factory,
     with session_factory.begin() as session:
         resident = session.scalar(select(Resident).where(
             Resident.nik == DEMO_RESIDENTS["wife"][0]))
-        other = requests.submit(session, resident, letter_form(session, KINDS["SKD"]),
+        other = letter_requests.submit(session, resident, letter_form(session, KINDS["SKD"]),
                                 {"tujuan": "Kantor Kecamatan", "kegunaan": "Beasiswa"}, NOW,
                                 NOW)
         other.status = 5

@@ -15,7 +15,7 @@ from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.letter_forms import letter_form
 from libs.siades.letter_kinds import KINDS
 from libs.siades.models import Resident
-from services.letter_service import requests
+from services.letter_service import letter_requests
 from services.letter_service.watcher import note_change, watch_once
 from tests.support.recording import RecordingPublisher as Recorder
 
@@ -30,7 +30,7 @@ def request_id(session_factory):
         resident = session.scalar(select(Resident).where(
             Resident.nik == DEMO_RESIDENTS["head"][0]))
         resident.telegram = str(CHAT)
-        filed = requests.submit(session, resident, letter_form(session, KINDS["SKD"]),
+        filed = letter_requests.submit(session, resident, letter_form(session, KINDS["SKD"]),
                                 {"tujuan": "Kantor Kecamatan", "kegunaan": "Beasiswa"}, NOW, NOW)
         return filed.id
 

@@ -8,7 +8,8 @@ import pytest
 import requests
 
 from libs.errors import PermanentError, TransientError
-from libs.telegram import BadRequest, Forbidden, RateLimited, TelegramClient, escape
+from libs.formatting import escape
+from libs.telegram import BadRequest, Forbidden, RateLimited, TelegramClient
 
 TOKEN = "123456:SECRET-TOKEN-VALUE"
 

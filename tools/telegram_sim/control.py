@@ -4,7 +4,8 @@
                         {"user": {...}, "callback_data": "...", "message_id"?: M}  taps a button
                         {"update": {...}}                                  a raw update, as is
     GET  /sim/messages?chat_id=&after=&wait=   what the bot sent (long-polls up to wait s)
-    GET  /sim/conversation?chat_id=&after=&wait=&generation=   both sides of the chats, edits included
+    GET  /sim/conversation?chat_id=&after=&wait=&generation=
+                                               both sides of the chats, edits included
     GET  /sim/users                            the residents the chat page can be
     POST /sim/users     {"first_name", "last_name"?, "username"?, "language_code"?}  a new one
     GET  /sim/bot?chat_id=&language_code=      name, descriptions, command menu for that chat

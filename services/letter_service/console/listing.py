@@ -11,13 +11,12 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from libs import texts
-from libs.formatting import age
+from libs.formatting import age, area_label
 from libs.siades.bot_models import LetterDocument
 from libs.siades.letter_forms import FORM_METADATA
 from libs.siades.letter_kinds import KINDS, LetterKind
 from libs.siades.letters import REQUEST_CANCELLED, LetterFormat, LetterRequest
 from libs.siades.models import ALIVE, Area, BaseStatus, Family, Resident
-from libs.siades.queries import area_label
 from services.letter_service.console.states import (
     CANCELLED_BY_RESIDENT,
     REJECTED,
