@@ -294,7 +294,8 @@ class Consumer:
         try:
             self.handler(body, properties, publisher)
         except PermanentError as exc:
-            log.error("message %s rejected to %s: %s", message_id, self.queue + ".dead", exc)
+            log.error("message %s rejected to %s: %s", message_id,
+                      topology.dead_queue(self.queue), exc)
             channel.basic_reject(method.delivery_tag, requeue=False)
             return "rejected"
         except BROKER_ERRORS:

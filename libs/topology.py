@@ -18,11 +18,11 @@
                                                       └──read from the start──▶ every gateway
 ```
 
-Names are derived here (`retry_queue`, `dead_queue`, `notice_queue`) and nowhere else typed
-twice. The broker copies every dead letter of a command queue into its notice queue, whatever
-killed it (a reject, the delivery limit after its consumer died on it), so a resident whose
-command cannot be answered is told so (libs/notices.py); a reply that dies gets no notice: an
-apology for it would most likely fail the same way.
+Names are derived here (`retry_queue`, `dead_queue` and its inverse `parked_from`,
+`notice_queue`) and nowhere else typed twice. The broker copies every dead letter of a command
+queue into its notice queue, whatever killed it (a reject, the delivery limit after its consumer
+died on it), so a resident whose command cannot be answered is told so (libs/notices.py); a
+reply that dies gets no notice: an apology for it would most likely fail the same way.
 
 `declare(channel)` is idempotent: every service calls it on connect, unless the broker's
 definitions own the topology (RABBITMQ_DECLARE=false, `tools/deploy_config.py` writes them from
@@ -87,6 +87,12 @@ def retry_queue(queue: str) -> str:
 def dead_queue(queue: str) -> str:
     """Name of the dead-letter queue where `queue` parks what it cannot process."""
     return f"{queue}.dead"
+
+
+def parked_from(name: str) -> str | None:
+    """The work queue whose dead-letter queue is `name` (the inverse of `dead_queue`), or None
+    if `name` is no work queue's dead-letter queue."""
+    return next((wq.name for wq in WORK_QUEUES if dead_queue(wq.name) == name), None)
 
 
 def notice_queue(queue: str) -> str:

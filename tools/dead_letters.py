@@ -45,7 +45,7 @@ WORK_QUEUE_NAMES = tuple(wq.name for wq in topology.WORK_QUEUES)
 
 def work_queue(name: str) -> str:
     """The work queue `name` stands for (its `.dead` name allowed); ValueError if none."""
-    queue = name.removesuffix(".dead")
+    queue = topology.parked_from(name) or name
     if queue not in WORK_QUEUE_NAMES:
         raise ValueError(f"no work queue {name!r}: one of {', '.join(WORK_QUEUE_NAMES)}")
     return queue

@@ -178,6 +178,13 @@ def village_config(session: Session) -> VillageConfig | None:
     return session.scalar(select(VillageConfig).order_by(VillageConfig.id).limit(1))
 
 
+def village_name(session: Session) -> str | None:
+    """The served village's name from OpenSID's `config`, trimmed; None if unset."""
+    config = village_config(session)
+    name = config.village_name if config is not None else None
+    return name.strip() or None if name is not None else None
+
+
 def _scope_statement(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return

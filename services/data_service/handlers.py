@@ -12,8 +12,9 @@ from libs.config import Settings
 from libs.contracts import Command, Outgoing
 from libs.formatting import local_time, value
 from libs.replies import reply
-from libs.siades import queries
 from libs.siades.bot_models import Chat
+from libs.siades.queries import assistance, registration, residents
+from libs.siades.village import village_name
 from services.data_service import views
 from services.data_service.registration import register
 
@@ -28,7 +29,7 @@ def handle(command: Command, session: Session, settings: Settings, now: datetime
     if command.action == "start":
         return start(command, session, now)
 
-    resident = queries.resident_by_chat(session, command.chat_id)
+    resident = registration.resident_by_chat(session, command.chat_id)
     if resident is None:
         if command.action == "unknown":
             return reply(command, texts.UNKNOWN_COMMAND_UNREGISTERED, texts.REGISTER_MENU)
@@ -36,9 +37,9 @@ def handle(command: Command, session: Session, settings: Settings, now: datetime
 
     today = local_time(now, settings.timezone).date()  # the village's, as OpenSID's dates are
     if command.action == "biodata":
-        return reply(command, views.biodata(queries.biodata(session, resident)), texts.MAIN_MENU)
+        return reply(command, views.biodata(residents.biodata(session, resident)), texts.MAIN_MENU)
     if command.action == "keluarga":
-        family = queries.family_of(session, resident)
+        family = residents.family_of(session, resident)
         text = views.family(family, today) if family else texts.FAMILY_NONE
         return reply(command, text, texts.MAIN_MENU)
     if command.action in PROGRAM_ACTIONS:
@@ -52,11 +53,11 @@ def start(command: Command, session: Session, now: datetime) -> list[Outgoing]:
     """The greeting and menu; a resident who blocked the bot and came back is reachable again."""
     session.execute(update(Chat).where(Chat.chat_id == command.chat_id)
                     .values(unreachable_since=None, updated_at=now))
-    resident = queries.resident_by_chat(session, command.chat_id)
+    resident = registration.resident_by_chat(session, command.chat_id)
     if resident is not None:
         return reply(command, texts.WELCOME_REGISTERED.format(name=value(resident.name)),
                      texts.MAIN_MENU)
-    village = queries.village_name(session) or "desa"
+    village = village_name(session) or "desa"
     return reply(command, texts.WELCOME_UNREGISTERED.format(village=value(village)),
                  texts.REGISTER_MENU)
 
@@ -64,9 +65,9 @@ def start(command: Command, session: Session, now: datetime) -> list[Outgoing]:
 def program(session: Session, settings: Settings, resident, service: str, today: date) -> str:
     """Membership of `resident` in the programs that `service` stands for, on `today`."""
     names = settings.program_aliases.get(service, (service,))
-    memberships = queries.program_memberships(session, resident, names)
+    memberships = assistance.program_memberships(session, resident, names)
     if memberships:
         return views.memberships(service, memberships, today)
-    if not queries.programs_named(session, names):
+    if not assistance.programs_named(session, names):
         return texts.PROGRAM_UNKNOWN.format(service=service)
     return texts.PROGRAM_NOT_MEMBER.format(service=service)

@@ -20,8 +20,8 @@ from libs.contracts import Command, Outgoing
 from libs.formatting import clock, local_time, value
 from libs.identity import digest, is_identity_number, is_placeholder, mask
 from libs.replies import reply
-from libs.siades import queries
 from libs.siades.models import Resident
+from libs.siades.queries import registration
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def register(command: Command, session: Session, settings: Settings, now: dateti
              ) -> list[Outgoing]:
     """Link the command's chat to the resident named by NIK and No KK, or say why not."""
     chat_id = command.chat_id
-    owner = queries.chat_owner(session, chat_id)
+    owner = registration.chat_owner(session, chat_id)
     if owner is not None:
         if owner.base_status == 1:
             return reply(command, texts.ALREADY_REGISTERED_SELF.format(name=value(owner.name)),
@@ -39,9 +39,9 @@ def register(command: Command, session: Session, settings: Settings, now: dateti
 
     window = timedelta(hours=settings.registration_window_hours)
     since = now - window
-    failures = queries.failed_attempts_since(session, chat_id, since)
+    failures = registration.failed_attempts_since(session, chat_id, since)
     if failures >= settings.registration_max_failures:
-        first = queries.first_failure_since(session, chat_id, since) or now
+        first = registration.first_failure_since(session, chat_id, since) or now
         return _locked(command, settings, first + window)
 
     numbers = [_digits_only(a) for a in command.args]
@@ -51,11 +51,11 @@ def register(command: Command, session: Session, settings: Settings, now: dateti
     nik, no_kk = numbers
 
     # Checked before the registry is: the lock on a NIK says nothing of whether it exists.
-    guesses = queries.nik_failures_since(session, digest(nik), since)
+    guesses = registration.nik_failures_since(session, digest(nik), since)
     if guesses.attempts >= settings.registration_nik_max_failures:
         return _locked(command, settings, (guesses.first or now) + window)
 
-    resident = queries.registration_candidate(session, nik, no_kk)
+    resident = registration.registration_candidate(session, nik, no_kk)
     if resident is None:
         reason = "no_match"
     elif resident.telegram:
@@ -64,8 +64,8 @@ def register(command: Command, session: Session, settings: Settings, now: dateti
         try:
             with session.begin_nested():
                 # OpenSID's own columns hold the village's local time, as its admin pages show.
-                linked = queries.link_chat(session, resident.id, chat_id,
-                                           local_time(now, settings.timezone))
+                linked = registration.link_chat(session, resident.id, chat_id,
+                                                local_time(now, settings.timezone))
         except IntegrityError:
             # The UNIQUE on tweb_penduduk.telegram: this chat was linked meanwhile.
             return reply(command, texts.CHAT_LINKED_TO_OTHER)
@@ -98,18 +98,19 @@ def _refuse(command: Command, session: Session, settings: Settings, now: datetim
     chat_id, nik_digest = command.chat_id, digest(nik)
     window = timedelta(hours=settings.registration_window_hours)
     since = now - window
-    queries.record_attempt(session, chat_id, False, reason, now, nik_digest)
+    registration.record_attempt(session, chat_id, False, reason, now, nik_digest)
     log.info("chat %s: registration refused for NIK %s (%s)", chat_id, mask(nik), reason)
     # Whichever lock this failure starts, the refusal says when the later one ends.
     lock_ends = []
-    guesses = queries.nik_failures_since(session, nik_digest, since)
+    guesses = registration.nik_failures_since(session, nik_digest, since)
     if guesses.attempts >= settings.registration_nik_max_failures:
         if guesses.attempts == settings.registration_nik_max_failures:
             _tell_office(session, nik, guesses, settings, now)
         lock_ends.append((guesses.first or now) + window)
     left = settings.registration_max_failures - failures - 1
     if left <= 0:
-        lock_ends.append((queries.first_failure_since(session, chat_id, since) or now) + window)
+        first = registration.first_failure_since(session, chat_id, since) or now
+        lock_ends.append(first + window)
     if lock_ends:
         return _locked(command, settings, max(lock_ends))
     return reply(command, texts.REGISTER_NO_MATCH.format(left=left), texts.REGISTER_MENU)
@@ -117,16 +118,16 @@ def _refuse(command: Command, session: Session, settings: Settings, now: datetim
 
 def _linked(command: Command, session: Session, now: datetime, resident: Resident, nik: str
             ) -> list[Outgoing]:
-    queries.record_attempt(session, command.chat_id, True, "linked", now, digest(nik))
+    registration.record_attempt(session, command.chat_id, True, "linked", now, digest(nik))
     log.info("chat %s linked to resident %s (NIK %s)", command.chat_id, resident.id, mask(nik))
     text = texts.REGISTER_SUCCESS.format(name=value(resident.name), nik=mask(nik))
     return reply(command, text, texts.MAIN_MENU)
 
 
-def _tell_office(session: Session, nik: str, guesses: queries.Guesses, settings: Settings,
+def _tell_office(session: Session, nik: str, guesses: registration.Guesses, settings: Settings,
                  now: datetime) -> None:
     """One NIK just reached its limit of failures: audit, warn, count (once per lock)."""
-    queries.record_guessing(session, mask(nik), guesses, now)
+    registration.record_guessing(session, mask(nik), guesses, now)
     metrics.REGISTRATION_GUESSED.inc()
     log.warning("NIK %s: %d failed registrations from %d accounts within %d h: refused until "
                 "the window ends; the village office is told in the audit log", mask(nik),

@@ -19,12 +19,12 @@ from fpdf.enums import XPos, YPos
 from sqlalchemy.orm import Session
 
 from libs.formatting import area_label, tanggal
-from libs.siades import queries
 from libs.siades.bot_models import Staff
 from libs.siades.letter_forms import kinds_by_format
 from libs.siades.letter_kinds import LetterKind
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
+from libs.siades.queries import residents
 from libs.siades.village import village_config
 
 BLANK = "-"
@@ -92,7 +92,7 @@ def build_content(session: Session, request: LetterRequest, signer: Staff, numbe
         village=village,
         kind_title=kind.title,
         number=number,
-        identity=identity_rows(queries.biodata(session, resident), village),
+        identity=identity_rows(residents.biodata(session, resident), village),
         statement=statement(kind, answers, village),
         purpose=answers.get("tujuan") or BLANK,
         use=answers.get("kegunaan") or BLANK,
@@ -137,7 +137,7 @@ def request_answers(request: LetterRequest) -> dict[str, str]:
     return {str(key): str(value).strip() for key, value in answers.items() if value is not None}
 
 
-def identity_rows(bio: queries.Biodata, village: Village) -> tuple[tuple[str, str], ...]:
+def identity_rows(bio: residents.Biodata, village: Village) -> tuple[tuple[str, str], ...]:
     """The identity block: the holder's own letter, so the NIK is printed in full."""
     birth = f"{_text(bio.birth_place)}, {tanggal(bio.birth_date)}"
     street_and_area = [p for p in (bio.address, area_label(bio.dusun, bio.rw, bio.rt)) if p]

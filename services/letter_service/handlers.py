@@ -23,10 +23,10 @@ from libs.config import Settings
 from libs.contracts import Command, Outgoing
 from libs.formatting import tanggal, value
 from libs.replies import reply
-from libs.siades import queries
 from libs.siades.letter_forms import LetterForm, kinds_by_format
 from libs.siades.letter_kinds import KINDS
 from libs.siades.letters import REQUEST_INCOMPLETE, LetterRequest
+from libs.siades.queries import registration
 from services.letter_service import drafts, letter_requests
 from services.letter_service.fields import FieldError, check_fields
 from services.letter_service.submission import (
@@ -41,7 +41,7 @@ from services.letter_service.submission import (
 def handle(command: Command, session: Session, settings: Settings, now: datetime
            ) -> list[Outgoing]:
     """Answer one letter command."""
-    resident = queries.resident_by_chat(session, command.chat_id)
+    resident = registration.resident_by_chat(session, command.chat_id)
     if resident is None:
         if command.action == "answer":
             return reply(command, texts.UNKNOWN_COMMAND_UNREGISTERED, texts.REGISTER_MENU)

@@ -20,13 +20,13 @@ from sqlalchemy import func, inspect, select
 from libs.config import Settings
 from libs.contracts import encode
 from libs.outbox import command_worker
-from libs.siades import queries
 from libs.siades.bot_models import LetterDraft, OutboxEntry, RegistrationAttempt
 from libs.siades.db import make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.letter_kinds import KINDS
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Family, Resident
+from libs.siades.queries import assistance, registration
 from services.data_service.handlers import handle as handle_data
 from services.gateway.commands import parse_text
 from services.gateway.updates import parse_update
@@ -157,16 +157,16 @@ WILDCARD_PAIRS = [
 def test_wildcards_match_no_resident(factory):
     # One database per backend for all pairs: making a seeded MariaDB database takes a while.
     with factory() as session:
-        resident = queries.registration_candidate(session, HEAD_NIK, HEAD_KK)
+        resident = registration.registration_candidate(session, HEAD_NIK, HEAD_KK)
         for nik, no_kk in WILDCARD_PAIRS:
-            assert queries.registration_candidate(session, nik, no_kk) is None, (nik, no_kk)
-            assert queries.programs_named(session, (nik, no_kk, "PKH%", "_KH", "%")) == []
-            assert queries.program_memberships(session, resident, ("%", "PK_", nik)) == []
+            assert registration.registration_candidate(session, nik, no_kk) is None, (nik, no_kk)
+            assert assistance.programs_named(session, (nik, no_kk, "PKH%", "_KH", "%")) == []
+            assert assistance.program_memberships(session, resident, ("%", "PK_", nik)) == []
     for offset, (nik, no_kk) in enumerate(WILDCARD_PAIRS, start=100):
         chat = Worker(factory, chat_id=CHAT + offset)
         assert "berhasil" not in chat.say(f"DAFTAR#{nik}#{no_kk}")
         with factory() as session:
-            assert queries.resident_by_chat(session, CHAT + offset) is None
+            assert registration.resident_by_chat(session, CHAT + offset) is None
     with factory() as session:
         assert set(session.scalars(select(RegistrationAttempt.reason))) <= {"no_match"}
 

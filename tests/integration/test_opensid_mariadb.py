@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import exc, inspect, select, text
 
 from libs.formatting import address
-from libs.siades import queries
 from libs.siades.base import Base
 from libs.siades.bot_models import BOT_MODELS
 from libs.siades.cli import main
@@ -16,6 +15,8 @@ from libs.siades.db import make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.migrate import VERSION_TABLE
 from libs.siades.models import Resident
+from libs.siades.queries import assistance, registration, residents
+from libs.siades.village import village_name
 from tests.support.fixtures_mariadb import load_opensid_database
 
 pytestmark = pytest.mark.mariadb
@@ -41,7 +42,7 @@ def session(readonly_url, engine_for):
 
 @pytest.fixture
 def ahlul(session) -> Resident:
-    return queries.registration_candidate(session, AHLUL_NIK, AHLUL_KK)
+    return registration.registration_candidate(session, AHLUL_NIK, AHLUL_KK)
 
 
 def checksums(engine) -> dict[str, tuple]:
@@ -95,7 +96,7 @@ def test_ahlul_is_a_registration_candidate(ahlul):
     ],
 )
 def test_wrong_pairs_are_no_candidate(session, nik, no_kk):
-    assert queries.registration_candidate(session, nik, no_kk) is None
+    assert registration.registration_candidate(session, nik, no_kk) is None
 
 
 def test_biodata_matches_the_dump(session, ahlul):
@@ -103,7 +104,7 @@ def test_biodata_matches_the_dump(session, ahlul):
         text("SELECT dusun, rw, rt FROM tweb_wil_clusterdesa WHERE id = 4")
     ).one()
     assert (dusun, rw, rt) == ("MANGSIT", "-", "004")
-    assert queries.biodata(session, ahlul) == queries.Biodata(
+    assert residents.biodata(session, ahlul) == residents.Biodata(
         name="AHLUL", nik=AHLUL_NIK, birth_place="MANGSIT", birth_date=date(1970, 5, 20),
         sex="LAKI-LAKI", religion="ISLAM", marital_status="KAWIN",
         education="TAMAT SD / SEDERAJAT", occupation="TUKANG BATU", citizenship="WNI",
@@ -115,7 +116,7 @@ def test_family_is_the_living_members_of_id_kk_1_head_first(session, ahlul):
     living = session.execute(
         text("SELECT nama FROM tweb_penduduk WHERE id_kk = 1 AND status_dasar = 1")
     ).scalars().all()
-    family = queries.family_of(session, ahlul)
+    family = residents.family_of(session, ahlul)
     assert family.no_kk == AHLUL_KK
     assert family.address is None  # the dump leaves tweb_keluarga.alamat empty
     assert address(family.address, family.dusun, family.rw, family.rt) == "RT 004, Dusun MANGSIT"
@@ -125,41 +126,41 @@ def test_family_is_the_living_members_of_id_kk_1_head_first(session, ahlul):
 
 
 def test_bpnt_through_the_family_card(session, ahlul):
-    got = queries.program_memberships(session, ahlul, ("BPNT",))
-    assert got == [queries.Membership(
+    got = assistance.program_memberships(session, ahlul, ("BPNT",))
+    assert got == [assistance.Membership(
         "BPNT", "2", date(2015, 12, 13), date(2021, 12, 13), True, 2
     )]
 
 
 def test_kis_found_through_the_jamkesmas_alias(session, ahlul):
-    assert queries.programs_named(session, ("KIS",)) == []
-    got = queries.program_memberships(session, ahlul, KIS_ALIASES)
+    assert assistance.programs_named(session, ("KIS",)) == []
+    got = assistance.program_memberships(session, ahlul, KIS_ALIASES)
     assert [(m.program_name, m.target, m.card_number) for m in got] == [("JAMKESMAS", 1, "1")]
 
 
 def test_village_name_is_trimmed(session):
-    assert queries.village_name(session) == "Senggig1"  # stored as 'Senggig1 '
+    assert village_name(session) == "Senggig1"  # stored as 'Senggig1 '
 
 
 def test_pkh_known_but_ahlul_not_in_it(session, ahlul):
-    assert [p.name for p in queries.programs_named(session, ("pkh",))] == ["PKH"]
-    assert queries.program_memberships(session, ahlul, ("PKH",)) == []
+    assert [p.name for p in assistance.programs_named(session, ("pkh",))] == ["PKH"]
+    assert assistance.program_memberships(session, ahlul, ("PKH",)) == []
 
 
 def test_link_chat_on_mariadb(session, ahlul):
     # All in one transaction, rolled back by the fixture: the shared dump stays pristine.
     now = datetime(2025, 3, 1, 8, 30)
-    assert queries.link_chat(session, ahlul.id, 987654321, now) is True
-    assert queries.link_chat(session, ahlul.id, 987654321, now) is False
-    assert queries.resident_by_chat(session, 987654321).name == "AHLUL"
+    assert registration.link_chat(session, ahlul.id, 987654321, now) is True
+    assert registration.link_chat(session, ahlul.id, 987654321, now) is False
+    assert registration.resident_by_chat(session, 987654321).name == "AHLUL"
     rows = session.execute(text(
         "SELECT id, telegram, telegram_tgl_verifikasi FROM tweb_penduduk"
         " WHERE telegram IS NOT NULL"
     )).all()
     assert rows == [(1, "987654321", now)]
-    son = queries.registration_candidate(session, "5201140706966997", AHLUL_KK)
+    son = registration.registration_candidate(session, "5201140706966997", AHLUL_KK)
     with pytest.raises(exc.IntegrityError, match="Duplicate entry"):
-        queries.link_chat(session, son.id, 987654321, now)
+        registration.link_chat(session, son.id, 987654321, now)
 
 
 def test_init_db_and_seed_demo_on_an_empty_mariadb(empty_mariadb_url, engine_for):
@@ -173,16 +174,17 @@ def test_init_db_and_seed_demo_on_an_empty_mariadb(empty_mariadb_url, engine_for
     t0 = datetime(2025, 3, 1, 8, 30, 0, 123456)
     with make_session_factory(engine)() as session:
         nik, no_kk, _ = DEMO_RESIDENTS["head"]
-        head = queries.registration_candidate(session, nik, no_kk)
-        got = queries.program_memberships(session, head, ("PKH", "BPNT", "KIS"))
+        head = registration.registration_candidate(session, nik, no_kk)
+        got = assistance.program_memberships(session, head, ("PKH", "BPNT", "KIS"))
         assert [m.program_name for m in got] == ["BPNT", "PKH"]
-        assert [m.name for m in queries.family_of(session, head).members][:2] == [
+        assert [m.name for m in residents.family_of(session, head).members][:2] == [
             "BUDI SANTOSO", "SITI AMINAH"
         ]
-        queries.record_attempt(session, 42, False, "mismatch", t0, "d" * 64)
-        queries.record_attempt(session, 43, False, "mismatch", t0, "d" * 64)
+        registration.record_attempt(session, 42, False, "mismatch", t0, "d" * 64)
+        registration.record_attempt(session, 43, False, "mismatch", t0, "d" * 64)
         session.commit()
-        assert queries.first_failure_since(session, 42, datetime(2025, 3, 1)) == t0  # datetime(6)
-        assert queries.nik_failures_since(session, "d" * 64, datetime(2025, 3, 1)) == \
-            queries.Guesses(2, 2, t0)
+        since = datetime(2025, 3, 1)
+        assert registration.first_failure_since(session, 42, since) == t0  # datetime(6)
+        assert registration.nik_failures_since(session, "d" * 64, since) == \
+            registration.Guesses(2, 2, t0)
         assert session.scalars(select(Resident.id)).all()

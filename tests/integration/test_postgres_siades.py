@@ -17,7 +17,6 @@ from libs import texts
 from libs.config import Settings
 from libs.contracts import Command, decode_outgoing
 from libs.outbox import process_once
-from libs.siades import queries
 from libs.siades.base import Base
 from libs.siades.bot_models import InboxEntry, OutboxEntry, RegistrationAttempt
 from libs.siades.cli import main
@@ -25,6 +24,7 @@ from libs.siades.db import make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.migrate import VERSION_TABLE
 from libs.siades.models import LOOKUP_MODELS, Resident
+from libs.siades.queries import registration
 from services.data_service.handlers import handle
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
@@ -204,13 +204,13 @@ def test_two_residents_racing_for_one_chat_hit_the_unique_backstop(factory, monk
     # Both pass the "is this chat linked?" check; the loser's UPDATE waits for the winner's
     # commit, then violates UNIQUE(telegram). On PostgreSQL that aborts the transaction unless
     # a savepoint catches it: register() has one, so the loser still records its command.
-    link_chat, both_checked = queries.link_chat, threading.Barrier(2, timeout=10)
+    link_chat, both_checked = registration.link_chat, threading.Barrier(2, timeout=10)
 
     def link_after_both_checked(*args):
         both_checked.wait()
         return link_chat(*args)
 
-    monkeypatch.setattr(queries, "link_chat", link_after_both_checked)
+    monkeypatch.setattr(registration, "link_chat", link_after_both_checked)
     wife_nik, wife_kk, _ = DEMO_RESIDENTS["wife"]
     commands = [command("register", HEAD_NIK, HEAD_KK, update_id=11),
                 command("register", wife_nik, wife_kk, update_id=12)]

@@ -1,4 +1,5 @@
-"""Query functions (libs/siades/queries.py) on the demo village, in SQLite and PostgreSQL."""
+"""Query functions (libs/siades/queries/, village_name) on the demo village, in SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import pytest
 from sqlalchemy import exc, select, update
 
 from libs.formatting import area_label
-from libs.siades import queries
 from libs.siades.cli import main
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS, DEMO_RTM_NO, FAMILIES
 from libs.siades.models import Family, Program, ProgramParticipant, Resident
+from libs.siades.queries import assistance, registration, residents
+from libs.siades.village import village_name
 from tests.support.fixtures_postgres import unique_database_name
 
 pytestmark = pytest.mark.postgres
@@ -64,66 +66,67 @@ def demo(session, key: str) -> Resident:
 
 def test_registration_candidate_needs_nik_and_no_kk_that_belong_together(session):
     nik, no_kk, name = DEMO_RESIDENTS["head"]
-    assert queries.registration_candidate(session, nik, no_kk).name == name
+    assert registration.registration_candidate(session, nik, no_kk).name == name
     other_kk = DEMO_RESIDENTS["family2_head"][1]
-    assert queries.registration_candidate(session, nik, other_kk) is None
-    assert queries.registration_candidate(session, "3517090000000000", no_kk) is None
-    assert queries.registration_candidate(session, nik, "") is None
+    assert registration.registration_candidate(session, nik, other_kk) is None
+    assert registration.registration_candidate(session, "3517090000000000", no_kk) is None
+    assert registration.registration_candidate(session, nik, "") is None
 
 
 @pytest.mark.parametrize("key", ["dead", "moved"])
 def test_registration_candidate_only_for_the_living(session, key):
     nik, no_kk, _ = DEMO_RESIDENTS[key]
-    assert queries.registration_candidate(session, nik, no_kk) is None
+    assert registration.registration_candidate(session, nik, no_kk) is None
 
 
 def test_link_chat_links_once(session):
     head = demo(session, "head")
-    assert queries.resident_by_chat(session, 1001) is None
-    assert queries.link_chat(session, head.id, 1001, NOW) is True
+    assert registration.resident_by_chat(session, 1001) is None
+    assert registration.link_chat(session, head.id, 1001, NOW) is True
     assert (head.telegram, head.telegram_verified_at) == ("1001", NOW)
-    assert queries.resident_by_chat(session, 1001).id == head.id
+    assert registration.resident_by_chat(session, 1001).id == head.id
     # A second link of the same resident (from another chat, or the same) changes nothing.
-    assert queries.link_chat(session, head.id, 2002, NOW) is False
-    assert queries.link_chat(session, head.id, 1001, NOW) is False
+    assert registration.link_chat(session, head.id, 2002, NOW) is False
+    assert registration.link_chat(session, head.id, 1001, NOW) is False
     assert session.get(Resident, head.id).telegram == "1001"
 
 
 def test_link_chat_treats_an_empty_telegram_as_unlinked(session):
     wife = demo(session, "wife")
     session.execute(update(Resident).where(Resident.id == wife.id).values(telegram=""))
-    assert queries.link_chat(session, wife.id, 3003, NOW) is True
+    assert registration.link_chat(session, wife.id, 3003, NOW) is True
 
 
 def test_link_chat_refuses_the_dead(session):
     dead = demo(session, "dead")
-    assert queries.link_chat(session, dead.id, 4004, NOW) is False
+    assert registration.link_chat(session, dead.id, 4004, NOW) is False
 
 
 def test_link_chat_unique_telegram_is_the_backstop(session):
     head, wife = demo(session, "head"), demo(session, "wife")
-    assert queries.link_chat(session, head.id, 5005, NOW)
+    assert registration.link_chat(session, head.id, 5005, NOW)
     with pytest.raises(exc.IntegrityError):
-        queries.link_chat(session, wife.id, 5005, NOW)
+        registration.link_chat(session, wife.id, 5005, NOW)
 
 
 def test_resident_by_chat_ignores_the_dead_but_chat_owner_does_not(session):
     dead = demo(session, "dead")
     session.execute(update(Resident).where(Resident.id == dead.id).values(telegram="6006"))
-    assert queries.resident_by_chat(session, 6006) is None
-    assert queries.chat_owner(session, 6006).id == dead.id
-    assert queries.chat_owner(session, 7007) is None
+    assert registration.resident_by_chat(session, 6006) is None
+    assert registration.chat_owner(session, 6006).id == dead.id
+    assert registration.chat_owner(session, 7007) is None
 
 
 def test_failed_attempts_count_only_this_chats_failures_in_the_window(session):
     for minutes, chat, success in [(-90, 1, False), (-30, 1, False), (-20, 1, True),
                                    (-10, 1, False), (-5, 2, False)]:
-        queries.record_attempt(session, chat, success, "test", NOW + timedelta(minutes=minutes))
+        registration.record_attempt(session, chat, success, "test",
+                                    NOW + timedelta(minutes=minutes))
     since = NOW - timedelta(hours=1)
-    assert queries.failed_attempts_since(session, 1, since) == 2
-    assert queries.first_failure_since(session, 1, since) == NOW - timedelta(minutes=30)
-    assert queries.failed_attempts_since(session, 3, since) == 0
-    assert queries.first_failure_since(session, 3, since) is None
+    assert registration.failed_attempts_since(session, 1, since) == 2
+    assert registration.first_failure_since(session, 1, since) == NOW - timedelta(minutes=30)
+    assert registration.failed_attempts_since(session, 3, since) == 0
+    assert registration.first_failure_since(session, 3, since) is None
 
 
 def test_failures_at_one_nik_count_every_chat_in_the_window(session):
@@ -131,33 +134,33 @@ def test_failures_at_one_nik_count_every_chat_in_the_window(session):
                                         (-20, 2, False, "a"), (-15, 2, False, "a"),
                                         (-10, 3, True, "a"), (-5, 3, False, "b"),
                                         (-1, 4, False, None)]:
-        queries.record_attempt(session, chat, success, "test", NOW + timedelta(minutes=minutes),
-                               nik)
+        registration.record_attempt(session, chat, success, "test",
+                                    NOW + timedelta(minutes=minutes), nik)
     since = NOW - timedelta(hours=1)
-    assert queries.nik_failures_since(session, "a", since) == queries.Guesses(
+    assert registration.nik_failures_since(session, "a", since) == registration.Guesses(
         3, 2, NOW - timedelta(minutes=30))
-    assert queries.nik_failures_since(session, "c", since) == queries.Guesses(0, 0, None)
+    assert registration.nik_failures_since(session, "c", since) == registration.Guesses(0, 0, None)
 
 
 def test_guessing_is_written_to_the_audit_log(session):
     import json
 
     from libs.siades.bot_models import AuditEntry
-    queries.record_guessing(session, "3517**********01", queries.Guesses(10, 4, NOW), NOW)
+    registration.record_guessing(session, "3517**********01", registration.Guesses(10, 4, NOW), NOW)
     entry = session.scalars(select(AuditEntry)).one()
     assert (entry.actor, entry.action, json.loads(entry.detail)) == (
         "bot", "registration_guessed", {"nik": "3517**********01", "accounts": 4, "attempts": 10})
 
 
 def test_a_participation_stands_by_the_programs_flag_and_period(session):
-    head = queries.program_memberships(session, demo(session, "head"), ("PKH",))[0]
+    head = assistance.program_memberships(session, demo(session, "head"), ("PKH",))[0]
     assert [head.standing(day) for day in (date(2024, 12, 31), date(2025, 1, 1),
                                            date(2025, 12, 31), date(2026, 1, 1))] == [
         "not_started", "current", "current", "ended"]
-    inactive = queries.Membership("X", None, date(2025, 1, 1), date(2025, 12, 31), False, 2)
+    inactive = assistance.Membership("X", None, date(2025, 1, 1), date(2025, 12, 31), False, 2)
     assert inactive.standing(date(2025, 6, 1)) == "inactive"
     # MariaDB's zero dates come back as strings: they bound nothing
-    undated = queries.Membership("X", None, "0000-00-00", None, True, 2)
+    undated = assistance.Membership("X", None, "0000-00-00", None, True, 2)
     assert undated.standing(date(2025, 6, 1)) == "current"
 
 
@@ -165,31 +168,31 @@ def test_a_participation_stands_by_the_programs_flag_and_period(session):
 
 
 def test_biodata_shows_lookup_names(session):
-    data = queries.biodata(session, demo(session, "head"))
-    assert data == queries.Biodata(
+    data = residents.biodata(session, demo(session, "head"))
+    assert data == residents.Biodata(
         name="BUDI SANTOSO", nik="3517091204780001", birth_place="JOMBANG",
         birth_date=date(1978, 4, 12), sex="LAKI-LAKI", religion="ISLAM", marital_status="KAWIN",
         education="SLTA / SEDERAJAT", occupation="WIRASWASTA", citizenship="WNI",
         family_role="KEPALA KELUARGA", dusun="KRAJAN", rw="001", rt="001",
         address="Jl. Melati No. 5",
     )
-    wife = queries.biodata(session, demo(session, "wife"))
+    wife = residents.biodata(session, demo(session, "wife"))
     assert (wife.sex, wife.family_role, wife.occupation) == (
         "PEREMPUAN", "ISTRI", "MENGURUS RUMAH TANGGA"
     )
-    assert queries.biodata(session, demo(session, "no_program")).religion == "KRISTEN"
+    assert residents.biodata(session, demo(session, "no_program")).religion == "KRISTEN"
 
 
 def test_biodata_unknown_code_gives_none(session):
     head = demo(session, "head")
     head.occupation_id, head.religion_id = 999, None
     session.flush()
-    data = queries.biodata(session, head)
+    data = residents.biodata(session, head)
     assert data.occupation is None and data.religion is None and data.sex == "LAKI-LAKI"
 
 
 def test_family_lists_living_members_head_first(session):
-    family = queries.family_of(session, demo(session, "child"))
+    family = residents.family_of(session, demo(session, "child"))
     assert family.no_kk == DEMO_RESIDENTS["head"][1]
     assert [(m.name, m.family_role) for m in family.members] == [
         ("BUDI SANTOSO", "KEPALA KELUARGA"),
@@ -197,7 +200,7 @@ def test_family_lists_living_members_head_first(session):
         ("DWI PRASETYO", "ANAK"),  # children by birth date: 2006 before 2010
         ("RINA SAFITRI", "ANAK"),
     ]  # KASIANI (ORANGTUA) is dead: not listed
-    wife = queries.Member("SITI AMINAH", "ISTRI", "PEREMPUAN", date(1982, 8, 23))
+    wife = residents.Member("SITI AMINAH", "ISTRI", "PEREMPUAN", date(1982, 8, 23))
     assert family.members[1] == wife
 
 
@@ -215,14 +218,14 @@ def test_family_order_puts_spouses_before_others_and_uses_nik_kepala(session):
         Resident(name="SUAMI", family_id=family_id, family_role_id=2, area_id=1),
     ])
     session.flush()
-    names = [m.name for m in queries.family_of(session, single).members]
+    names = [m.name for m in residents.family_of(session, single).members]
     assert names == ["AHMAD FAUZI", "SUAMI", "ANAK B", "ANAK A", "FAMILI"]
 
 
 def test_family_address_falls_back_to_the_area(session):
     from libs.formatting import address
 
-    family = queries.family_of(session, demo(session, "family2_head"))
+    family = residents.family_of(session, demo(session, "family2_head"))
     assert (family.dusun, family.rw, family.rt) == ("KRAJAN", "001", "002")
     assert family.address is None
     assert address(family.address, family.dusun, family.rw, family.rt) == (
@@ -232,7 +235,7 @@ def test_family_address_falls_back_to_the_area(session):
 def test_family_of_a_resident_without_a_card_is_none(session):
     head = demo(session, "head")
     head.family_id = 0
-    assert queries.family_of(session, head) is None
+    assert residents.family_of(session, head) is None
 
 
 def test_head_resident_id_reads_the_misnamed_nik_kepala(session):
@@ -254,34 +257,35 @@ def names_of(memberships) -> list[tuple[str, int]]:
 
 
 def test_family_programs_reach_every_member_through_the_family_card(session):
-    head = queries.program_memberships(session, demo(session, "head"), ALL_PROGRAMS)
+    head = assistance.program_memberships(session, demo(session, "head"), ALL_PROGRAMS)
     assert names_of(head) == [("BPNT", 2), ("PKH", 2)]
-    assert head[1] == queries.Membership(
+    assert head[1] == assistance.Membership(
         "PKH", "PKH-3517-0001", date(2025, 1, 1), date(2025, 12, 31), True, 2
     )
-    child = queries.program_memberships(session, demo(session, "child"), ALL_PROGRAMS)
+    child = assistance.program_memberships(session, demo(session, "child"), ALL_PROGRAMS)
     assert names_of(child) == [("BPNT", 2), ("PKH", 2)]
 
 
 def test_person_programs_go_by_nik(session):
-    wife = queries.program_memberships(session, demo(session, "wife"), ALL_PROGRAMS)
+    wife = assistance.program_memberships(session, demo(session, "wife"), ALL_PROGRAMS)
     assert names_of(wife) == [("BPNT", 2), ("KIS", 1), ("PKH", 2)]
-    kis = queries.program_memberships(session, demo(session, "kis_member"), ("KIS",))
+    kis = assistance.program_memberships(session, demo(session, "kis_member"), ("KIS",))
     assert [m.card_number for m in kis] == ["0001234567801"]
-    assert queries.program_memberships(session, demo(session, "head"), ("KIS",)) == []
+    assert assistance.program_memberships(session, demo(session, "head"), ("KIS",)) == []
 
 
 def test_resident_in_no_program(session):
-    assert queries.program_memberships(session, demo(session, "no_program"), ALL_PROGRAMS) == []
+    assert assistance.program_memberships(session, demo(session, "no_program"), ALL_PROGRAMS) == []
 
 
 def test_program_names_match_case_insensitively_and_trimmed(session):
     session.execute(update(Program).where(Program.name == "BPNT").values(name=" Bpnt "))
-    got = queries.program_memberships(session, demo(session, "head"), (" bpnt", "nothing"))
+    got = assistance.program_memberships(session, demo(session, "head"), (" bpnt", "nothing"))
     assert names_of(got) == [("Bpnt", 2)]
-    assert [p.name for p in queries.programs_named(session, ("pkh ", "BPNT"))] == ["PKH", " Bpnt "]
-    assert queries.programs_named(session, ("JAMKESMAS",)) == []
-    assert queries.program_memberships(session, demo(session, "head"), ()) == []
+    named = assistance.programs_named(session, ("pkh ", "BPNT"))
+    assert [p.name for p in named] == ["PKH", " Bpnt "]
+    assert assistance.programs_named(session, ("JAMKESMAS",)) == []
+    assert assistance.program_memberships(session, demo(session, "head"), ()) == []
 
 
 def add_program(session, name: str, target: int, participant: str, card: str) -> None:
@@ -300,11 +304,11 @@ def test_household_programs_go_by_the_household_number(session):
     add_program(session, "BEDAH RUMAH", 3, DEMO_RTM_NO, "RTM-1")
     rofiq = demo(session, "household_head")
     assert rofiq.household_no == DEMO_RTM_NO
-    got = queries.program_memberships(session, rofiq, ("BEDAH RUMAH",))
-    assert got == [queries.Membership(
+    got = assistance.program_memberships(session, rofiq, ("BEDAH RUMAH",))
+    assert got == [assistance.Membership(
         "BEDAH RUMAH", "RTM-1", date(2025, 1, 1), date(2025, 6, 30), False, 3
     )]
-    assert queries.program_memberships(session, demo(session, "head"), ("BEDAH RUMAH",)) == []
+    assert assistance.program_memberships(session, demo(session, "head"), ("BEDAH RUMAH",)) == []
 
 
 def test_sasaran_is_what_decides_the_key(session):
@@ -312,8 +316,8 @@ def test_sasaran_is_what_decides_the_key(session):
     head = demo(session, "head")
     add_program(session, "BLT", 2, head.nik, "X")
     add_program(session, "KELOMPOK TANI", 4, str(head.id), "G")
-    assert queries.program_memberships(session, head, ("BLT", "KELOMPOK TANI")) == []
+    assert assistance.program_memberships(session, head, ("BLT", "KELOMPOK TANI")) == []
 
 
 def test_village_name(session):
-    assert queries.village_name(session) == "Sumbermulyo"
+    assert village_name(session) == "Sumbermulyo"

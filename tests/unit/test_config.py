@@ -1,8 +1,12 @@
 """Settings read from the environment: defaults, types, and refusing what is not a value."""
 
+from dataclasses import fields
+from pathlib import Path
+
 import pytest
 
-from libs.config import Settings
+from libs import config
+from libs.config import Settings, SettingsError
 
 
 def test_defaults_when_nothing_is_set():
@@ -40,3 +44,43 @@ def test_the_registration_limits_per_account_and_per_nik():
     settings = Settings.from_env({"REGISTRATION_NIK_MAX_FAILURES": "20"})
     assert settings.registration_nik_max_failures == 20
     assert settings.registration_max_failures == 5
+
+
+@pytest.mark.parametrize("variable, raw, expects", [
+    ("GATEWAY_WORKERS", "x", "a whole number"),
+    ("METRICS_PORT", "9100.5", "a whole number"),
+    ("REGISTRATION_WINDOW_HOURS", "24h", "a whole number"),
+    ("NOTIFIER_MAX_PER_SECOND", "fast", "a number"),
+    ("CONSOLE_IDLE_MINUTES", "30 min", "a number"),
+    ("RABBITMQ_DECLARE", "nope", "true or false"),
+])
+def test_a_value_its_setting_cannot_take_is_refused_naming_the_variable_and_what_it_expects(
+        variable, raw, expects):
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({variable: raw})
+    assert str(refused.value) == f"{variable} must be {expects}, not {raw!r}"
+    assert isinstance(refused.value, ValueError)  # as int("x") was, for whoever catches that
+
+
+def test_an_empty_variable_is_the_default():
+    assert Settings.from_env({"GATEWAY_WORKERS": "", "RABBITMQ_DECLARE": "",
+                              "PROGRAM_ALIASES": ""}) == Settings()
+
+
+def test_text_settings_are_read_as_given_or_tidied_where_they_say():
+    settings = Settings.from_env({"VILLAGE_CODE": " 3517092006 ",
+                                  "TELEGRAM_API_URL": "http://127.0.0.1:8081/",
+                                  "VERIFY_BASE_URL": "https://desa.example//",
+                                  "PROGRAM_ALIASES": "pkh=pkh, harapan;kis="})
+    assert settings.village_code == "3517092006"
+    assert settings.telegram_api_url == "http://127.0.0.1:8081"
+    assert settings.verify_base_url == "https://desa.example"
+    assert settings.program_aliases == {"PKH": ("PKH", "HARAPAN"), "KIS": ()}
+
+
+def test_every_setting_is_read_from_its_name_in_capitals_and_listed_in_the_readme():
+    readme = (Path(config.__file__).resolve().parents[1] / "README.md").read_text()
+    for setting in fields(Settings):
+        variable = setting.metadata["variable"]
+        assert variable == setting.name.upper()
+        assert f"`{variable}`" in readme, variable

@@ -13,12 +13,12 @@ from sqlalchemy import select, text
 from libs import texts
 from libs.config import Settings
 from libs.contracts import Command
-from libs.siades import queries
 from libs.siades.cli import main
 from libs.siades.db import make_engine
 from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
+from libs.siades.queries import assistance, registration
 from libs.siades.village import Generation, VillageError, connect, detect, village_config
 from services.data_service.handlers import handle as handle_data
 from services.gateway.commands import parse_text
@@ -128,15 +128,15 @@ def test_init_db_adds_the_tables_then_refuses_to_guess_the_village(current, caps
 def test_reads_are_the_village_s_own(current):
     with current.sessions(VILLAGE_1)() as session:
         assert village_config(session).village_name == "Sumbermulyo"
-        first = queries.registration_candidate(session, BUDI_NIK, BUDI_KK)
+        first = registration.registration_candidate(session, BUDI_NIK, BUDI_KK)
         assert first.name == "BUDI SANTOSO"
-        assert queries.registration_candidate(session, SHARED_NIK, VILLAGE_2_KK) is None
+        assert registration.registration_candidate(session, SHARED_NIK, VILLAGE_2_KK) is None
         residents_1 = session.scalar(select(text("count(*)")).select_from(Resident))
     with current.sessions(VILLAGE_2)() as session:
         assert village_config(session).village_name == "Sukamaju"
-        second = queries.registration_candidate(session, SHARED_NIK, VILLAGE_2_KK)
+        second = registration.registration_candidate(session, SHARED_NIK, VILLAGE_2_KK)
         assert second.name == VILLAGE_2_HEAD and second.id != first.id
-        assert queries.registration_candidate(session, BUDI_NIK, BUDI_KK) is None
+        assert registration.registration_candidate(session, BUDI_NIK, BUDI_KK) is None
         assert session.get(Resident, first.id) is None  # not even by primary key
         assert session.scalar(select(text("count(*)")).select_from(Resident)) == 1
     assert residents_1 > 250
@@ -144,14 +144,14 @@ def test_reads_are_the_village_s_own(current):
 
 def test_a_shared_program_is_every_village_s_but_its_participants_are_not(current):
     with current.sessions(VILLAGE_2)() as session:
-        resident = queries.registration_candidate(session, SHARED_NIK, VILLAGE_2_KK)
+        resident = registration.registration_candidate(session, SHARED_NIK, VILLAGE_2_KK)
         names = (SHARED_PROGRAM, "PKH", "BPNT", "KIS")
-        found = queries.program_memberships(session, resident, names)
+        found = assistance.program_memberships(session, resident, names)
         assert [(m.program_name, m.card_number) for m in found] == [(SHARED_PROGRAM, "BD-2")]
-        assert [p.name for p in queries.programs_named(session, names)] == [SHARED_PROGRAM]
+        assert [p.name for p in assistance.programs_named(session, names)] == [SHARED_PROGRAM]
     with current.sessions(VILLAGE_1)() as session:
-        resident = queries.registration_candidate(session, BUDI_NIK, BUDI_KK)
-        found = queries.program_memberships(session, resident, (SHARED_PROGRAM,))
+        resident = registration.registration_candidate(session, BUDI_NIK, BUDI_KK)
+        found = assistance.program_memberships(session, resident, (SHARED_PROGRAM,))
         assert [m.card_number for m in found] == ["BD-1"]
 
 

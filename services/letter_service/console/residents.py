@@ -31,7 +31,6 @@ from libs import texts, topology
 from libs.contracts import Outgoing, encode
 from libs.formatting import local_time
 from libs.identity import digest
-from libs.siades import queries
 from libs.siades.bot_models import (
     AuditEntry,
     OutboxEntry,
@@ -41,6 +40,7 @@ from libs.siades.bot_models import (
 from libs.siades.coltypes import utcnow
 from libs.siades.letters import LetterFormat, LetterRequest
 from libs.siades.models import ALIVE, Area, Family, Resident
+from libs.siades.queries import registration, residents
 from services.letter_service.console.database import db
 from services.letter_service.console.listing import kind_title, resident_address
 
@@ -144,7 +144,7 @@ def relink(session: Session, resident: Resident, chat: int, staff: Staff, settin
     old = linked_chat(resident)
     if chat not in {tried.chat_id for tried in other_chats(session, resident)}:
         raise Refused("Akun Telegram itu tidak pernah mencoba mendaftar dengan NIK ini.")
-    owner = queries.chat_owner(session, chat)
+    owner = registration.chat_owner(session, chat)
     if owner is not None:
         raise Refused(f"Akun Telegram {chat} sudah terhubung dengan penduduk lain; putuskan "
                       "dulu hubungan itu dari halaman penduduknya.")
@@ -265,7 +265,7 @@ def resident(resident_id: int):
     now = utcnow()
     since = now - timedelta(hours=settings().registration_window_hours)
     return render_template(
-        "resident.html", person=person, bio=queries.biodata(session, person),
+        "resident.html", person=person, bio=residents.biodata(session, person),
         no_kk=session.scalar(select(Family.no_kk).where(Family.id == person.family_id)),
         address=resident_address(person, session.get(Area, person.area_id)
                                  if person.area_id else None),
