@@ -1,7 +1,9 @@
-"""Every sentence a resident reads, in one place (Bahasa Indonesia, Telegram HTML).
+"""Every sentence a resident reads, in one place (Bahasa Indonesia, Telegram HTML; the letters'
+verification page's in web HTML).
 
 Values that come from residents or the registry are escaped by the caller with
 `libs.formatting.escape` before they are put in; these templates hold only trusted markup.
+The words they share with the code (states, kinds, callback words) are libs/vocabulary's.
 """
 
 from libs.vocabulary import callbacks, kinds, programs, states

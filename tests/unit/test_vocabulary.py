@@ -80,3 +80,9 @@ def test_every_request_state_has_its_number_name_label_and_sentence():
     assert all(isinstance(state, RequestState) for state in texts.LETTER_STATE_DETAILS)
     assert IN_PROCESS == (0, 1, 2)
     assert LetterRequest.__table__.c.status.server_default.arg.text == "0"
+
+
+def test_every_outcome_of_the_verify_page_has_its_heading_and_sentences():
+    from services.gateway import verify
+
+    assert set(texts.VERIFY_OUTCOMES) == set(verify.STATUS)
