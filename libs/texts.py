@@ -1,11 +1,13 @@
-"""Every sentence a resident reads, in one place (Bahasa Indonesia, Telegram HTML).
+"""Every sentence a resident reads, in one place (Bahasa Indonesia, Telegram HTML; the letters'
+verification page's in web HTML).
 
 Values that come from residents or the registry are escaped by the caller with
 `libs.formatting.escape` before they are put in; these templates hold only trusted markup.
+The words they share with the code (states, kinds, callback words) are libs/vocabulary's.
 """
 
-from libs.siades import programs
-from libs.siades.letters import STATUS_NAMES
+from libs.vocabulary import callbacks, kinds, programs, states
+from libs.vocabulary.states import RequestState
 
 MAIN_MENU = {
     "keyboard": [
@@ -143,31 +145,41 @@ UNKNOWN_COMMAND = (
 )
 UNKNOWN_COMMAND_UNREGISTERED = "Maaf, perintah tidak dikenali.\n" + NOT_REGISTERED
 
+# The kinds (libs/vocabulary/kinds.py: code, title, button) listed, then one button each that
+# starts the guided request for that kind.
 LETTER_KINDS = (
     "<b>Layanan Surat</b>\n"
-    "Pilih jenis surat, atau ketik kodenya, untuk melihat cara pengajuannya:\n"
-    "• <b>SKU</b> – Surat Keterangan Usaha\n"
-    "• <b>SKD</b> – Surat Keterangan Domisili\n"
-    "• <b>SKCK</b> – Surat Pengantar SKCK\n"
-    "• <b>SKBPN</b> – Surat Keterangan Belum Pernah Menikah\n"
-    "• <b>SKUM</b> – Surat Keterangan Umum"
+    "Pilih jenis surat, atau ketik kodenya, untuk melihat cara pengajuannya:"
+    + "".join(f"\n• <b>{kind.code}</b> – {kind.title}" for kind in kinds.KINDS.values())
 )
-# Under the list of kinds: each button starts the guided request for that kind.
 LETTER_KIND_BUTTONS = {
     "inline_keyboard": [
-        [{"text": "SKU – Usaha", "callback_data": "AJUKAN SKU"},
-         {"text": "SKD – Domisili", "callback_data": "AJUKAN SKD"}],
-        [{"text": "SKCK – Pengantar SKCK", "callback_data": "AJUKAN SKCK"}],
-        [{"text": "SKBPN – Belum Menikah", "callback_data": "AJUKAN SKBPN"},
-         {"text": "SKUM – Umum", "callback_data": "AJUKAN SKUM"}],
+        [{"text": kinds.KINDS[code].button, "callback_data": callbacks.draft(code)}
+         for code in row]
+        for row in kinds.BUTTON_ROWS
     ]
 }
+# Each field a letter kind asks (libs/siades/letter_kinds.py): its label, which the one-line
+# syntax also shows (`SKU#bentuk usaha#tujuan surat#kegunaan surat`), and its question.
+LETTER_FIELDS = {
+    "usaha": ("bentuk usaha", "Apa bentuk usaha Anda?"),
+    "tujuan": ("tujuan surat", "Surat ini ditujukan kepada siapa/instansi apa?"),
+    "kegunaan": ("kegunaan surat", "Surat ini untuk keperluan apa?"),
+    "keterangan": ("keterangan", "Apa yang perlu diterangkan dalam surat ini?"),
+}
+# A field only the village's format has, which the format does not describe.
+LETTER_FIELD_QUESTION = "{label}?"
+# A request of a format residents do not request in the chat: in a sentence, and heading a
+# line of the status list.
+LETTER_UNNAMED = "surat"
+LETTER_UNNAMED_ENTRY = "Surat"
 LETTER_HOW_TO = (
     "<b>{title}</b>\n"
     "Untuk pengajuan surat ini ketik <code>{syntax}</code>\n"
     "Contoh: <code>{example}</code>\n"
     "Atau tekan tombol di bawah untuk mengisinya langkah demi langkah."
 )
+LETTER_HOW_TO_BUTTON = "Isi {code} langkah demi langkah"
 LETTER_FIELD_MISSING = (
     "Permohonan belum lengkap: <b>{label}</b> belum diisi.\n"
     "Ketik <code>{syntax}</code>\nContoh: <code>{example}</code>"
@@ -213,11 +225,11 @@ LETTER_PENDING_INCOMPLETE = (
     "yang dikembalikan kantor desa untuk dilengkapi. Tekan <b>Lengkapi permohonan</b> untuk "
     "memperbaikinya, atau batalkan permohonan itu bila tidak diperlukan lagi."
 )
-LETTER_STATUS_BUTTON = {"text": "Lihat status", "callback_data": "Status"}
+LETTER_STATUS_BUTTON = {"text": "Lihat status", "callback_data": callbacks.STATUS}
 LETTER_CANCEL_ASK_BUTTON = "Batalkan permohonan {number}"  # `Batal <id>`: the confirmation
 LETTER_COMPLETE_BUTTON = "Lengkapi permohonan"  # callback `AJUKAN LENGKAPI <id>`
 LETTER_FIELD_LINE = "• {label}: {value}"
-LETTER_STATES = STATUS_NAMES  # OpenSID's names, as the staff console shows them too
+LETTER_STATES = states.STATUS_NAMES  # OpenSID's names, as the staff console shows them too
 # Status 5 as the resident reads it (services/letter_service/letter_requests.py `ending`).
 LETTER_END_STATES = {"cancelled": "Dibatalkan", "rejected": "Ditolak", "withdrawn": "Dicabut"}
 LETTER_STATUS_NONE = (
@@ -283,9 +295,9 @@ DRAFT_SUMMARY_COMPLETING = (
 )
 DRAFT_MISSING = "Perlu dilengkapi menurut kantor desa: {note}\n\n"
 DRAFT_CANCELLED = "Pengisian permohonan dibatalkan."
-DRAFT_NONE = "Tidak ada pengisian permohonan yang berjalan. Ketik <b>Surat</b> untuk memulai."
-DRAFT_CANCEL_BUTTON = {"text": "Batalkan pengisian", "callback_data": "AJUKAN BATAL"}
-DRAFT_SEND_BUTTON = {"text": "Kirim", "callback_data": "AJUKAN KIRIM"}
+DRAFT_CANCEL_BUTTON = {"text": "Batalkan pengisian",
+                       "callback_data": callbacks.draft(callbacks.DISCARD)}
+DRAFT_SEND_BUTTON = {"text": "Kirim", "callback_data": callbacks.draft(callbacks.SEND)}
 DRAFT_CHANGE_BUTTON = "Ubah {label}"
 LETTER_COMPLETE_AT_OFFICE = (
     "Permohonan nomor <b>{number}</b> tidak dapat dilengkapi melalui Telegram. Silakan "
@@ -300,25 +312,27 @@ LETTER_RESUBMITTED = (
 # and what they can do next.
 LETTER_STATE_CHANGED = "Permohonan <b>{title}</b> nomor <b>{number}</b>: <b>{state}</b>.\n{detail}"
 LETTER_STATE_DETAILS = {
-    0: (
+    RequestState.INCOMPLETE: (
         "Kantor desa mengembalikan permohonan ini karena belum lengkap.\n"
         "Perlu dilengkapi: {reason}\n"
         "Tekan <b>Lengkapi permohonan</b> untuk memperbaiki isian dan mengirimnya kembali. "
         "Berkas yang diminta dapat diserahkan di kantor desa."
     ),
-    1: (
+    RequestState.CHECKING: (
         "Permohonan sedang diperiksa petugas. Anda akan diberi tahu di sini setiap ada "
         "perubahan; ketik <b>Status</b> untuk melihatnya kapan saja."
     ),
-    2: (
+    RequestState.AWAITING_SIGNATURE: (
         "Permohonan sudah diperiksa dan menunggu tanda tangan Kepala Desa. Tidak ada yang perlu "
         "Anda lakukan: Anda akan diberi tahu di sini begitu surat ditandatangani."
     ),
-    3: (
+    RequestState.READY: (
         "Surat sudah ditandatangani dan siap diambil di kantor desa. Bawa KTP Anda saat "
         "mengambilnya."
     ),
-    4: "Surat sudah diambil. Terima kasih. Ketik <b>Surat</b> bila Anda memerlukan surat lain.",
+    RequestState.COLLECTED: (
+        "Surat sudah diambil. Terima kasih. Ketik <b>Surat</b> bila Anda memerlukan surat lain."
+    ),
 }
 LETTER_INCOMPLETE_UNSAID = "(tanyakan ke kantor desa)"
 # Siap Diambil with our signed PDF (sent right after): the PDF is the letter itself.
@@ -352,7 +366,6 @@ LETTER_DOCUMENT_CAPTION = (
     "diperiksa dengan memindai kode QR di dalamnya."
 )
 
-SEX_AGE = "{years} tahun"
 UNKNOWN_VALUE = "-"
 
 # The bot's profile (setMyCommands, setMyDescription, setMyShortDescription): what Telegram
@@ -375,6 +388,56 @@ BOT_DESCRIPTION = (
     "kantor desa. Tekan Mulai, lalu hubungkan akun Anda sekali dengan NIK dan No KK."
 )
 BOT_SHORT_DESCRIPTION = "Layanan {village}: data penduduk, bantuan sosial dan surat keterangan."
+
+# --- The letters' verification page (services/gateway/verify.py), for whoever holds a letter ---
+# Web HTML, not Telegram's: the page escapes every value put in. {village} is " " and the
+# issuing village (VERIFY_VILLAGE), or nothing for a token signed before it named the village.
+VERIFY_TITLE = "Verifikasi Surat Desa"
+VERIFY_VILLAGE = "{name} (kode desa {code})"
+# By outcome: the heading, then the paragraphs, each with its class ("note": small print).
+VERIFY_OUTCOMES = {
+    "genuine": ("&#10004; Surat ini ASLI", (
+        ("", "Surat ini diterbitkan dan ditandatangani secara elektronik oleh Pemerintah "
+             "Desa{village}, dan tidak tercatat sebagai surat yang dicabut. Cocokkan keterangan "
+             "di bawah dengan surat yang Anda pegang."),
+    )),
+    "revoked": ("&#10008; Surat ini DICABUT", (
+        ("", "Surat ini memang diterbitkan oleh Pemerintah Desa{village}, tetapi telah "
+             "<strong>dicabut pada {revoked_on}</strong> dan <strong>tidak berlaku "
+             "lagi</strong>."),
+    )),
+    "unconfirmed": ("Status surat ini belum dapat dipastikan", (
+        ("", "Tanda tangan elektronik pada surat ini sah: surat ini diterbitkan oleh Pemerintah "
+             "Desa{village}. Namun daftar surat yang dicabut belum dapat dimuat di server ini, "
+             "sehingga <strong>belum dapat dipastikan surat ini masih berlaku</strong>."),
+        ("", "Muat ulang halaman ini beberapa saat lagi. Bila tetap begini, hubungi kantor "
+             "desa."),
+    )),
+    "not_genuine": ("&#10008; Surat ini TIDAK dapat diverifikasi", (
+        ("", "Kode pada surat ini tidak dikenali: surat ini <strong>bukan surat asli</strong>, "
+             "atau kodenya rusak atau telah diubah."),
+        ("note", "Pindai ulang kode QR pada surat. Bila hasilnya tetap sama, hubungi kantor "
+                 "desa."),
+    )),
+    "unavailable": ("Verifikasi surat belum tersedia", (
+        ("", "Layanan verifikasi surat belum diatur di server ini (kunci verifikasi belum "
+             "dipasang), sehingga keaslian surat belum dapat diperiksa di sini. Silakan hubungi "
+             "kantor desa."),
+    )),
+}
+VERIFY_REASON = "Alasan pencabutan: {reason}"  # under a withdrawn letter's paragraph
+# The rows shown for a signed letter, and what a row says for what the token does not hold.
+VERIFY_PARTICULARS = ("Desa penerbit", "Jenis surat", "Nomor surat", "Tanggal surat",
+                      "Nama pemegang (inisial)", "NIK pemegang")
+VERIFY_NOT_IN_TOKEN = "tidak tercantum pada kode surat ini"
+VERIFY_OLD_TOKEN = (
+    "Kode surat ini dibuat sebelum nama desa penerbit dicantumkan di dalamnya: cocokkan nama "
+    "desa dengan kop surat."
+)
+VERIFY_GENUINE_CHECK = (
+    "Bila isi surat berbeda dari keterangan ini, surat tersebut telah diubah: hubungi kantor "
+    "desa."
+)
 
 # --- A command that ended in <queue>.dead (libs/notices.py) -------------------------------
 # Sent once per command, whatever killed it; the resident's request may still be done later if

@@ -19,6 +19,7 @@ from importlib import resources
 from sqlalchemy import Column, select, table
 from sqlalchemy.orm import Session, undefer
 
+from libs import texts
 from libs.siades import models
 from libs.siades.letter_kinds import (
     CHOICE,
@@ -33,7 +34,7 @@ from libs.siades.letter_kinds import (
     Field,
     LetterKind,
 )
-from libs.siades.letters import LetterFormat, Setting
+from libs.siades.letters import LetterFormat, LetterRequest, Setting
 from libs.siades.village import Generation, generation_of, village_of
 
 BRING_TO_OFFICE = "-1"  # permohonan_surat.syarat: the paper is brought to the office
@@ -167,7 +168,8 @@ def _chat_field(session: Session, field: FormatField) -> Field:
             if model is not None else ()
     if kind == CHOICE and not choices:
         kind = TEXT
-    question = field.description.strip(" -") or f"{field.label}?"
+    question = field.description.strip(" -") or texts.LETTER_FIELD_QUESTION.format(
+        label=field.label)
     return Field(field.name, field.label.lower(), question, min_length=1,
                  max_length=TEXTAREA_MAX if field.type == "textarea" else 200, kind=kind,
                  choices=choices, required=field.required)
@@ -197,6 +199,11 @@ def kinds_by_format(session: Session) -> dict[int, LetterKind]:
     rows = session.execute(select(LetterFormat.id, LetterFormat.slug)
                            .where(LetterFormat.slug.in_(by_slug)))
     return {format_id: by_slug[slug] for format_id, slug in rows}
+
+
+def kind_of(session: Session, request: LetterRequest) -> LetterKind | None:
+    """The chat letter kind of a request, None for a format residents do not request here."""
+    return kinds_by_format(session).get(request.format_id)
 
 
 def _slug(kind: LetterKind, legacy: bool) -> str:

@@ -1,6 +1,7 @@
-"""The five letters residents request in the chat: what the resident answers, and which OpenSID
-letter format each one is in either generation of OpenSID's schema. Pure data: the database side
-(the format rows, their form fields, adding what a database lacks) is libs/siades/letter_forms.py.
+"""The five letters residents request in the chat (libs/vocabulary/kinds.py names them): what the
+resident answers, and which OpenSID letter format each one is in either generation of OpenSID's
+schema. Pure data: the database side (the format rows, their form fields, adding what a
+database lacks) is libs/siades/letter_forms.py.
 
 A kind's `fields` are the chat's questions, in the order of the paper's one-line syntax
 (`SKU#bentuk usaha#tujuan#kegunaan`). OpenSID 22.12's formats have no fields of their own, so
@@ -13,6 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+from libs import texts
+from libs.vocabulary.kinds import KINDS as NAMED
+from libs.vocabulary.kinds import Kind
 
 # OpenSID's setting_aplikasi key of the letter numbers' template, and its default for a database
 # without one: S-14/007/3517092006/XI/2026
@@ -51,8 +56,9 @@ Fill = Callable[[Mapping[str, str]], str]
 
 @dataclass(frozen=True)
 class LetterKind:
-    code: str  # what residents type: SKU, SKD, ...
-    title: str
+    """A kind the chat names (`named`: its code and title), what it asks and which formats."""
+
+    named: Kind
     legacy: LegacyFormat
     slug: str  # the OpenSID >= 23.12 TinyMCE format's url_surat
     fields: tuple[Field, ...]
@@ -63,6 +69,16 @@ class LetterKind:
     # The registry's status_kawin (tweb_penduduk_kawin.id) the requester must have, if any:
     # OpenSID itself would print "belum pernah menikah" for a married resident.
     marital_status: int | None = None
+
+    @property
+    def code(self) -> str:
+        """What residents type: SKU, SKD, ..."""
+        return self.named.code
+
+    @property
+    def title(self) -> str:
+        """Surat Keterangan Usaha."""
+        return self.named.title
 
     @property
     def slugs(self) -> tuple[str, str]:
@@ -76,23 +92,29 @@ def purpose(answers: Mapping[str, str]) -> str:
     return f"{answers['kegunaan']} (ditujukan kepada {answers['tujuan']})"
 
 
-PURPOSE = Field("tujuan", "tujuan surat", "Surat ini ditujukan kepada siapa/instansi apa?")
-USE = Field("kegunaan", "kegunaan surat", "Surat ini untuk keperluan apa?")
+def asked(name: str) -> Field:
+    """The field `name` with its label and question from libs/texts.py's LETTER_FIELDS."""
+    label, question = texts.LETTER_FIELDS[name]
+    return Field(name, label, question)
+
+
+PURPOSE = asked("tujuan")
+USE = asked("kegunaan")
 # The village letter init-db adds to OpenSID >= 23.12, which has none for this
 # (libs/siades/formats/skbpn.json).
 SKBPN_SLUG = "surat-keterangan-belum-pernah-menikah"
 
 KINDS: dict[str, LetterKind] = {kind.code: kind for kind in (
     LetterKind(
-        "SKU", "Surat Keterangan Usaha",
+        NAMED["SKU"],
         LegacyFormat("surat_ket_usaha", "S-14", "Keterangan Usaha"), "surat-keterangan-usaha",
-        (Field("usaha", "bentuk usaha", "Apa bentuk usaha Anda?"), PURPOSE, USE),
+        (asked("usaha"), PURPOSE, USE),
         ("Peternakan Ayam", "Bank BNI", "Pengajuan Pinjaman Modal"),
         "benar-benar mempunyai usaha {usaha} yang berlokasi di desa kami.",
         {"nama_usaha": lambda a: a["usaha"], "keperluan": purpose},
     ),
     LetterKind(
-        "SKD", "Surat Keterangan Domisili",
+        NAMED["SKD"],
         LegacyFormat("surat_ket_domisili", "S-41", "Keterangan Domisili"),
         "surat-keterangan-domisili",
         (PURPOSE, USE), ("Kantor Kecamatan", "Persyaratan Beasiswa"),
@@ -100,7 +122,7 @@ KINDS: dict[str, LetterKind] = {kind.code: kind for kind in (
         {"keperluan": purpose},
     ),
     LetterKind(
-        "SKCK", "Surat Pengantar SKCK",
+        NAMED["SKCK"],
         LegacyFormat("surat_ket_catatan_kriminal", "S-07",
                      "Pengantar Surat Keterangan Catatan Kepolisian"),
         "surat-pengantar-surat-keterangan-catatan-kepolisian",
@@ -111,7 +133,7 @@ KINDS: dict[str, LetterKind] = {kind.code: kind for kind in (
         {"keterangan": purpose},
     ),
     LetterKind(
-        "SKBPN", "Surat Keterangan Belum Pernah Menikah",
+        NAMED["SKBPN"],
         LegacyFormat("surat_ket_belum_pernah_menikah", "S-51",
                      "Keterangan Belum Pernah Menikah"), SKBPN_SLUG,
         (PURPOSE, USE), ("KUA Jogoroto", "Persyaratan Menikah"),
@@ -119,11 +141,10 @@ KINDS: dict[str, LetterKind] = {kind.code: kind for kind in (
         {"keperluan": purpose}, marital_status=NEVER_MARRIED,
     ),
     LetterKind(
-        "SKUM", "Surat Keterangan Umum",
+        NAMED["SKUM"],
         LegacyFormat("surat_ket_pengantar", "S-01", "Keterangan Pengantar"),
         "surat-keterangan-pengantar",
-        (Field("keterangan", "keterangan", "Apa yang perlu diterangkan dalam surat ini?"),
-         PURPOSE, USE),
+        (asked("keterangan"), PURPOSE, USE),
         ("Tidak memiliki kendaraan bermotor", "Sekolah", "Persyaratan Beasiswa"),
         "{keterangan}.",
         {"keperluan": purpose, "keterangan": lambda a: a["keterangan"]},

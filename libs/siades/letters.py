@@ -10,23 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.siades.base import MYSQL_TABLE_ARGS, Base, VillageRow, newer_column
 from libs.siades.coltypes import Timestamp, TinyInt
-
-# permohonan_surat.status
-REQUEST_INCOMPLETE = 0  # Belum Lengkap
-REQUEST_CHECKING = 1  # Sedang Diperiksa: what OpenSID's self-service writes on submission
-REQUEST_AWAITING_SIGNATURE = 2  # Menunggu Tandatangan
-REQUEST_READY = 3  # Siap Diambil
-REQUEST_COLLECTED = 4  # Sudah Diambil
-REQUEST_CANCELLED = 5  # Dibatalkan
-# The statuses as OpenSID names them: the console and the residents' messages both say these.
-STATUS_NAMES = {
-    REQUEST_INCOMPLETE: "Belum Lengkap",
-    REQUEST_CHECKING: "Sedang Diperiksa",
-    REQUEST_AWAITING_SIGNATURE: "Menunggu Tandatangan",
-    REQUEST_READY: "Siap Diambil",
-    REQUEST_COLLECTED: "Sudah Diambil",
-    REQUEST_CANCELLED: "Dibatalkan",
-}
+from libs.vocabulary.states import RequestState
 
 
 class LetterFormat(VillageRow, Base):
@@ -103,8 +87,9 @@ class LetterRequest(VillageRow, Base):
     resident_id: Mapped[int] = mapped_column("id_pemohon", Integer)
     format_id: Mapped[int] = mapped_column("id_surat", Integer)
     form: Mapped[str] = mapped_column("isian_form", Text)  # JSON of the filled fields
-    status: Mapped[int] = mapped_column(
-        TinyInt, default=REQUEST_INCOMPLETE, server_default=text(str(REQUEST_INCOMPLETE))
+    status: Mapped[int] = mapped_column(  # a RequestState
+        TinyInt, default=int(RequestState.INCOMPLETE),
+        server_default=text(str(int(RequestState.INCOMPLETE))),
     )
     note: Mapped[str | None] = mapped_column("keterangan", Text)
     phone: Mapped[str] = mapped_column("no_hp_aktif", String(50), default="")

@@ -16,6 +16,9 @@ from libs.siades.base import (
 )
 from libs.siades.coltypes import MediumInt, TinyInt, fixed_char
 
+# How a participation stands is the vocabulary's; libs/siades/queries.py takes it from here.
+from libs.vocabulary.programs import standing  # noqa: F401
+
 # program.sasaran: what program_peserta.peserta holds.
 TARGET_PERSON = 1  # the person's NIK
 TARGET_FAMILY = 2  # the family's No KK (tweb_keluarga.no_kk)
@@ -23,24 +26,6 @@ TARGET_HOUSEHOLD = 3  # the household's number (tweb_rtm.no_kk)
 TARGET_GROUP = 4  # a group (kelompok) id
 
 ACTIVE = 1  # program.status: OpenSID's "Aktif" flag
-
-# How a participation stands on a given day.
-CURRENT = "current"
-ENDED = "ended"
-NOT_STARTED = "not_started"
-INACTIVE = "inactive"
-
-
-def standing(active: bool, start: date | None, end: date | None, today: date) -> str:
-    """CURRENT only for an Aktif program whose period holds `today`; else why not. A date the
-    registry lacks (None, or MariaDB's 0000-00-00 that pymysql leaves a str) bounds nothing."""
-    if not active:
-        return INACTIVE
-    if isinstance(end, date) and end < today:
-        return ENDED
-    if isinstance(start, date) and start > today:
-        return NOT_STARTED
-    return CURRENT
 
 
 class Program(SharedVillageRow, Base):

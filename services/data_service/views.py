@@ -7,7 +7,7 @@ from datetime import date
 from libs import texts
 from libs.formatting import address, age, tanggal, value
 from libs.identity import mask
-from libs.siades.programs import CURRENT
+from libs.vocabulary.programs import CURRENT
 
 
 def biodata(bio) -> str:

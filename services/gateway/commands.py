@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from libs.vocabulary import callbacks
+from libs.vocabulary.kinds import KINDS
+
 MAX_ARG = 1000
 
 DATA_KEYWORDS = {
@@ -23,9 +26,12 @@ DATA_KEYWORDS = {
     "bpnt": "bpnt",
     "kis": "kis",
 }
-LETTER_KEYWORDS = {"surat": "list", "status": "status", "batal": "cancel"}
-DRAFT_KEYWORD = "ajukan"  # `AJUKAN SKU`, `AJUKAN KIRIM`, `AJUKAN UBAH tujuan`: the guided request
-LETTER_KINDS = ("sku", "skd", "skck", "skbpn", "skum")
+# `Status` and `Batal <id>` are also what buttons send (libs/vocabulary/callbacks.py).
+STATUS_KEYWORD, CANCEL_KEYWORD = callbacks.STATUS.lower(), callbacks.CANCEL.lower()
+LETTER_KEYWORDS = {"surat": "list", STATUS_KEYWORD: "status", CANCEL_KEYWORD: "cancel"}
+# `AJUKAN SKU`, `AJUKAN KIRIM`, `AJUKAN UBAH tujuan`: the guided request's buttons
+DRAFT_KEYWORD = callbacks.DRAFT.lower()
+LETTER_KINDS = tuple(kind.word for kind in KINDS.values())  # `sku`, `SKU#...`
 
 
 class Parsed(NamedTuple):
@@ -63,7 +69,7 @@ def parse_text(text: str) -> Parsed:
         return Parsed("data", action, fields if action == "register" else ())
     if keyword in LETTER_KEYWORDS and len(words) == 1 and not sep:
         return Parsed("letter", LETTER_KEYWORDS[keyword])
-    if keyword == "batal" and len(words) == 2 and words[1].isdigit() and not sep:
+    if keyword == CANCEL_KEYWORD and len(words) == 2 and words[1].isdigit() and not sep:
         return Parsed("letter", "cancel", (words[1][:MAX_ARG],))  # `Batal 12`: that request
     if keyword == DRAFT_KEYWORD and not sep:
         return Parsed("letter", "draft", tuple(w[:MAX_ARG] for w in words[1:3]))

@@ -14,7 +14,9 @@ import logging
 from datetime import date
 
 from flask import Blueprint, current_app, render_template_string
+from markupsafe import Markup
 
+from libs import texts
 from libs.formatting import tanggal
 from libs.letter_tokens import load_public_key, verify
 from libs.revocations import Revocation
@@ -76,21 +78,16 @@ def village_of(claims: dict) -> str | None:
     name, code = str(claims.get("ds") or "").strip(), str(claims.get("kd") or "").strip()
     if not name:
         return None
-    return f"{name} (kode desa {code})" if code else name
+    return texts.VERIFY_VILLAGE.format(name=name, code=code) if code else name
 
 
 def particulars(claims: dict) -> list[tuple[str, str | list[str] | None]]:
     """The rows shown for a signed letter, as text (the template escapes them); None for what
     the token does not hold; the number as its parts between slashes, so that a narrow screen
     breaks it only there."""
-    return [
-        ("Desa penerbit", village_of(claims)),
-        ("Jenis surat", str(claims.get("k", "-"))),
-        ("Nomor surat", str(claims.get("n", "-")).split("/")),
-        ("Tanggal surat", _date(claims.get("d"))),
-        ("Nama pemegang (inisial)", str(claims.get("i", "-"))),
-        ("NIK pemegang", str(claims.get("m", "-"))),
-    ]
+    shown = (village_of(claims), str(claims.get("k", "-")), str(claims.get("n", "-")).split("/"),
+             _date(claims.get("d")), str(claims.get("i", "-")), str(claims.get("m", "-")))
+    return list(zip(texts.VERIFY_PARTICULARS, shown, strict=True))
 
 
 def _date(text: object) -> str:
@@ -101,12 +98,25 @@ def _date(text: object) -> str:
         return str(text)
 
 
+def paragraphs(outcome: str, village: str | None,
+               revocation: Revocation | None) -> list[tuple[str, Markup]]:
+    """The outcome's paragraphs (libs/texts.py) as (class, HTML), the values in them escaped."""
+    values = {"village": f" {village}" if village else "",
+              "revoked_on": tanggal(revocation.revoked_on) if revocation else ""}
+    shown = [(css, Markup(text).format(**values))
+             for css, text in texts.VERIFY_OUTCOMES[outcome][1]]
+    if revocation is not None and revocation.reason:
+        shown.append(("reason", Markup(texts.VERIFY_REASON).format(reason=revocation.reason)))
+    return shown
+
+
 def _page(outcome: str, claims: dict | None = None, revocation: Revocation | None = None):
     """The page, autoescaped (render_template_string escapes every value)."""
+    village = village_of(claims) if claims else None
     html = render_template_string(
-        PAGE, outcome=outcome, particulars=particulars(claims) if claims else [],
-        village=village_of(claims) if claims else None, revocation=revocation,
-        revoked_on=tanggal(revocation.revoked_on) if revocation else "")
+        PAGE, texts=texts, outcome=outcome, heading=Markup(texts.VERIFY_OUTCOMES[outcome][0]),
+        paragraphs=paragraphs(outcome, village, revocation),
+        particulars=particulars(claims) if claims else [], village=village)
     headers = {"Content-Type": "text/html; charset=utf-8", **HEADERS}
     if outcome == UNCONFIRMED:
         headers["Retry-After"] = RETRY_AFTER
@@ -121,7 +131,7 @@ PAGE = """\
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>Verifikasi Surat Desa</title>
+<title>{{ texts.VERIFY_TITLE }}</title>
 <style>
   body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
          background: #f3f4f6; color: #1f2937; }
@@ -159,41 +169,15 @@ PAGE = """\
 <body>
 <main>
   <div class="card {{ outcome }}">
-  {% if outcome == "genuine" %}
-    <h1>&#10004; Surat ini ASLI</h1>
-    <p>Surat ini diterbitkan dan ditandatangani secara elektronik oleh Pemerintah Desa
-       {{- " " ~ village if village }}, dan tidak tercatat sebagai surat yang dicabut.
-       Cocokkan keterangan di bawah dengan surat yang Anda pegang.</p>
-  {% elif outcome == "revoked" %}
-    <h1>&#10008; Surat ini DICABUT</h1>
-    <p>Surat ini memang diterbitkan oleh Pemerintah Desa{{ " " ~ village if village }}, tetapi
-       telah <strong>dicabut pada {{ revoked_on }}</strong> dan <strong>tidak berlaku
-       lagi</strong>.</p>
-    {% if revocation.reason %}
-    <p class="reason">Alasan pencabutan: {{ revocation.reason }}</p>
-    {% endif %}
-  {% elif outcome == "unconfirmed" %}
-    <h1>Status surat ini belum dapat dipastikan</h1>
-    <p>Tanda tangan elektronik pada surat ini sah: surat ini diterbitkan oleh Pemerintah
-       Desa{{ " " ~ village if village }}. Namun daftar surat yang dicabut belum dapat dimuat di
-       server ini, sehingga <strong>belum dapat dipastikan surat ini masih berlaku</strong>.</p>
-    <p>Muat ulang halaman ini beberapa saat lagi. Bila tetap begini, hubungi kantor desa.</p>
-  {% elif outcome == "not_genuine" %}
-    <h1>&#10008; Surat ini TIDAK dapat diverifikasi</h1>
-    <p>Kode pada surat ini tidak dikenali: surat ini <strong>bukan surat asli</strong>, atau
-       kodenya rusak atau telah diubah.</p>
-    <p class="note">Pindai ulang kode QR pada surat. Bila hasilnya tetap sama, hubungi kantor
-       desa.</p>
-  {% else %}
-    <h1>Verifikasi surat belum tersedia</h1>
-    <p>Layanan verifikasi surat belum diatur di server ini (kunci verifikasi belum dipasang),
-       sehingga keaslian surat belum dapat diperiksa di sini. Silakan hubungi kantor desa.</p>
-  {% endif %}
+    <h1>{{ heading }}</h1>
+  {% for class, text in paragraphs %}
+    <p{% if class %} class="{{ class }}"{% endif %}>{{ text }}</p>
+  {% endfor %}
   {% if particulars %}
     <dl>
     {% for label, value in particulars %}
       <dt>{{ label }}</dt>
-      {% if value is none %}<dd class="unknown">tidak tercantum pada kode surat ini</dd>
+      {% if value is none %}<dd class="unknown">{{ texts.VERIFY_NOT_IN_TOKEN }}</dd>
       {% elif value is string %}<dd>{{ value }}</dd>
       {% else %}<dd class="number">
         {%- for part in value %}<span>{{ part }}{{ "/" if not loop.last }}</span>
@@ -202,12 +186,10 @@ PAGE = """\
     {% endfor %}
     </dl>
     {% if not village %}
-    <p class="note">Kode surat ini dibuat sebelum nama desa penerbit dicantumkan di dalamnya:
-       cocokkan nama desa dengan kop surat.</p>
+    <p class="note">{{ texts.VERIFY_OLD_TOKEN }}</p>
     {% endif %}
     {% if outcome == "genuine" %}
-    <p class="note">Bila isi surat berbeda dari keterangan ini, surat tersebut telah diubah:
-       hubungi kantor desa.</p>
+    <p class="note">{{ texts.VERIFY_GENUINE_CHECK }}</p>
     {% endif %}
   {% endif %}
   </div>

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from libs.formatting import area_label, tanggal
 from libs.siades.bot_models import Staff
-from libs.siades.letter_forms import kinds_by_format
+from libs.siades.letter_forms import kind_of
 from libs.siades.letter_kinds import LetterKind
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
@@ -83,7 +83,9 @@ def build_content(session: Session, request: LetterRequest, signer: Staff, numbe
                   token_url: str, issued: date) -> LetterContent:
     """What the letter for this request says, from the registry, `config` and the request."""
     village = village_identity(session)
-    kind = kind_of(session, request.format_id)
+    kind = kind_of(session, request)
+    if kind is None:
+        raise LookupError(f"tweb_surat_format {request.format_id} is not a letter kind of the bot")
     resident = session.get(Resident, request.resident_id)
     if resident is None:
         raise LookupError(f"request {request.id}: resident {request.resident_id} not found")
@@ -116,14 +118,6 @@ def village_identity(session: Session) -> Village:
         code=_text(config.village_code),
         postal_code=str(config.postal_code or ""),
     )
-
-
-def kind_of(session: Session, format_id: int) -> LetterKind:
-    """The letter kind whose OpenSID format has this id."""
-    kind = kinds_by_format(session).get(format_id)
-    if kind is None:
-        raise LookupError(f"tweb_surat_format {format_id} is not a letter kind of the bot")
-    return kind
 
 
 def request_answers(request: LetterRequest) -> dict[str, str]:

@@ -21,9 +21,10 @@ from libs import texts
 from libs.contracts import Outgoing
 from libs.formatting import value
 from libs.siades.bot_models import LetterDraft
-from libs.siades.letter_forms import LetterForm, letter_form
+from libs.siades.letter_forms import LetterForm, kind_of, letter_form
 from libs.siades.letter_kinds import KINDS, Field, LetterKind
-from libs.siades.letters import REQUEST_INCOMPLETE
+from libs.vocabulary import callbacks
+from libs.vocabulary.states import RequestState
 from services.letter_service import letter_requests
 from services.letter_service.fields import FieldError, check_answer, choices_text
 from services.letter_service.submission import (
@@ -54,10 +55,10 @@ def complete(ctx: Context, request_id: int) -> list[Outgoing]:
     request = letter_requests.own(ctx.session, ctx.resident, request_id)
     if request is None:
         return ctx.spent(texts.SPENT_UNKNOWN)
-    if request.status != REQUEST_INCOMPLETE:
+    if request.status != RequestState.INCOMPLETE:
         return ctx.spent(texts.SPENT_COMPLETE.format(
             number=request.id, state=letter_requests.state_name(ctx.session, request)))
-    kind = letter_requests.kind_of(ctx.session, request)
+    kind = kind_of(ctx.session, request)
     if kind is None:  # a format residents do not request in the chat
         return ctx.reply(texts.LETTER_COMPLETE_AT_OFFICE.format(number=request.id))
     form = form_of(ctx, kind)
@@ -200,7 +201,7 @@ def _question(form: LetterForm, field: Field) -> str:
 def _summary(ctx: Context, form: LetterForm, draft: LetterDraft,
              answers: dict[str, str]) -> list[Outgoing]:
     changes = [{"text": texts.DRAFT_CHANGE_BUTTON.format(label=f.label),
-                "callback_data": f"AJUKAN UBAH {f.name}"} for f in form.fields]
+                "callback_data": callbacks.draft(callbacks.CHANGE, f.name)} for f in form.fields]
     rows = [[texts.DRAFT_SEND_BUTTON], *[[button] for button in changes],
             [texts.DRAFT_CANCEL_BUTTON]]
     fields = field_lines(form, answers)

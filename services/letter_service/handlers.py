@@ -25,8 +25,10 @@ from libs.formatting import tanggal, value
 from libs.replies import reply
 from libs.siades.letter_forms import LetterForm, kinds_by_format
 from libs.siades.letter_kinds import KINDS
-from libs.siades.letters import REQUEST_INCOMPLETE, LetterRequest
+from libs.siades.letters import LetterRequest
 from libs.siades.queries import registration
+from libs.vocabulary import callbacks
+from libs.vocabulary.states import IN_PROCESS, RequestState
 from services.letter_service import drafts, letter_requests
 from services.letter_service.fields import FieldError, check_fields
 from services.letter_service.submission import (
@@ -66,8 +68,8 @@ def how_to(ctx: Context) -> list[Outgoing]:
         return form
     text = texts.LETTER_HOW_TO.format(title=kind.title, syntax=value(form.syntax),
                                       example=value(form.example_text))
-    start = {"text": f"Isi {kind.code} langkah demi langkah",
-             "callback_data": f"AJUKAN {kind.code}"}
+    start = {"text": texts.LETTER_HOW_TO_BUTTON.format(code=kind.code),
+             "callback_data": callbacks.draft(kind.code)}
     return ctx.reply(text, {"inline_keyboard": [[start]]})
 
 
@@ -94,18 +96,18 @@ def status(ctx: Context) -> list[Outgoing]:
     for request in found:
         kind = kinds.get(request.format_id)
         lines.append(texts.LETTER_STATUS_ENTRY.format(
-            number=request.id, title=kind.title if kind else "Surat",
+            number=request.id, title=kind.title if kind else texts.LETTER_UNNAMED_ENTRY,
             state=letter_requests.state_name(ctx.session, request),
             submitted=tanggal(request.created_at), updated=tanggal(request.updated_at))
             + _status_note(ctx, request))
-    returned = [[complete_button(r)] for r in found if r.status == REQUEST_INCOMPLETE]
+    returned = [[complete_button(r)] for r in found if r.status == RequestState.INCOMPLETE]
     return ctx.reply("\n".join(lines), {"inline_keyboard": returned} if returned else None)
 
 
 def _status_note(ctx: Context, request: LetterRequest) -> str:
     """What the resident should know beside a request's state: what is missing (and how to
     complete it), why it was rejected or withdrawn, or that they cancelled it."""
-    if request.status == REQUEST_INCOMPLETE:
+    if request.status == RequestState.INCOMPLETE:
         note = letter_requests.office_message(ctx.session, request)
         return texts.LETTER_STATUS_MISSING.format(note=value(note)) if note \
             else texts.LETTER_STATUS_MISSING_UNSAID
@@ -130,7 +132,7 @@ def cancel(ctx: Context) -> list[Outgoing]:
         request = _named(ctx, args[0])
         if request is None:
             return ctx.spent(texts.SPENT_UNKNOWN)
-        if request.status not in letter_requests.IN_PROCESS:
+        if request.status not in IN_PROCESS:
             return _not_cancellable(ctx, request)
     else:
         request = letter_requests.in_process(ctx.session, ctx.resident)
@@ -144,9 +146,9 @@ def cancel(ctx: Context) -> list[Outgoing]:
         title=ctx.title_of(request), number=request.id, date=tanggal(request.created_at),
         state=letter_requests.state_name(ctx.session, request))
     buttons = [[{"text": texts.LETTER_CANCEL_YES_BUTTON.format(number=request.id),
-                 "callback_data": f"AJUKAN BATALKAN {request.id}"}],
+                 "callback_data": callbacks.draft(callbacks.CONFIRM_CANCEL, request.id)}],
                [{"text": texts.LETTER_CANCEL_NO_BUTTON,
-                 "callback_data": f"AJUKAN LANJUTKAN {request.id}"}]]
+                 "callback_data": callbacks.draft(callbacks.KEEP, request.id)}]]
     return ctx.reply(text, {"inline_keyboard": buttons})
 
 
@@ -169,7 +171,7 @@ def keep(ctx: Context, number: str) -> list[Outgoing]:
     if request is None:
         return ctx.spent(texts.SPENT_UNKNOWN)
     state = letter_requests.state_name(ctx.session, request)
-    if request.status not in letter_requests.IN_PROCESS:
+    if request.status not in IN_PROCESS:
         return ctx.spent(texts.SPENT_KEEP.format(number=request.id, state=state))
     return ctx.reply(texts.LETTER_CANCEL_KEPT.format(title=ctx.title_of(request),
                                                      number=request.id, state=state),
@@ -193,11 +195,11 @@ def draft(ctx: Context) -> list[Outgoing]:
     step = args[0] if args else ""
     if step in KINDS:
         return drafts.start(ctx, KINDS[step])
-    if step == "KIRIM":
+    if step == callbacks.SEND:
         return drafts.send(ctx)
-    if step == "UBAH" and len(args) > 1:
+    if step == callbacks.CHANGE and len(args) > 1:
         return drafts.change(ctx, ctx.command.args[1].lower())
-    if step == "BATAL":
+    if step == callbacks.DISCARD:
         return drafts.cancel(ctx)
     if step in NUMBERED_STEPS and len(args) > 1:
         return NUMBERED_STEPS[step](ctx, args[1])
@@ -217,7 +219,8 @@ def _complete(ctx: Context, number: str) -> list[Outgoing]:
         texts.SPENT_UNKNOWN)
 
 
-NUMBERED_STEPS = {"LENGKAPI": _complete, "BATALKAN": confirm_cancel, "LANJUTKAN": keep}
+NUMBERED_STEPS = {callbacks.COMPLETE: _complete, callbacks.CONFIRM_CANCEL: confirm_cancel,
+                  callbacks.KEEP: keep}
 ACTIONS = {
     "list": list_kinds,
     "help": how_to,

@@ -15,18 +15,12 @@ from libs.formatting import local_time
 from libs.identity import mask
 from libs.letter_tokens import initials, load_private_key, sign
 from libs.siades.bot_models import STAFF_HEAD, LetterDocument, Staff
+from libs.siades.letter_forms import kind_of
 from libs.siades.letter_kinds import LetterKind
-from libs.siades.letters import (
-    REQUEST_AWAITING_SIGNATURE,
-    REQUEST_CHECKING,
-    REQUEST_INCOMPLETE,
-    REQUEST_READY,
-    LetterFormat,
-    LetterLog,
-    LetterRequest,
-)
+from libs.siades.letters import LetterFormat, LetterLog, LetterRequest
 from libs.siades.models import Resident
 from libs.siades.village import Generation, generation_of
+from libs.vocabulary.states import RequestState
 from services.letter_service import document, numbering
 
 # log_surat.id_pamong and id_user: the bot's staff are neither tweb_desa_pamong rows nor
@@ -35,7 +29,7 @@ from services.letter_service import document, numbering
 NOBODY_2212 = 0
 PRINTED = 1  # log_surat.status on 23.12+: 0 Konsep (a draft), 1 Cetak
 SIGNER_TITLE = "Kepala Desa"
-PREVIEWABLE = (REQUEST_INCOMPLETE, REQUEST_CHECKING, REQUEST_AWAITING_SIGNATURE)
+PREVIEWABLE = (RequestState.INCOMPLETE, RequestState.CHECKING, RequestState.AWAITING_SIGNATURE)
 PREVIEW_TOKEN = "PRATINJAU"  # in a preview's QR code: the verify page finds it invalid
 NAME_IN_FILE_MAX = 50
 
@@ -77,7 +71,7 @@ def issue(session: Session, request: LetterRequest, signer: Staff, settings: Set
         pdf=pdf, token=token, issued_by=signer.id, issued_at=now,
     )
     session.add(letter)
-    request.status = REQUEST_READY
+    request.status = RequestState.READY
     request.updated_at = local_now
     session.flush()
     return letter
@@ -119,7 +113,7 @@ def letter_file_name(code: str, sequence: int, year: int, name: str) -> str:
 
 def _check_may_sign(request: LetterRequest, signer: Staff) -> None:
     """IssueError unless the request awaits signature and the signer is an active Kepala Desa."""
-    if request.status != REQUEST_AWAITING_SIGNATURE:
+    if request.status != RequestState.AWAITING_SIGNATURE:
         raise IssueError(f"Permohonan #{request.id} tidak sedang menunggu tanda tangan, "
                          "jadi suratnya tidak dapat diterbitkan.")
     if signer.role != STAFF_HEAD or not signer.active:
@@ -147,11 +141,11 @@ def _signing_key(settings: Settings):
 
 def _kind(session: Session, request: LetterRequest) -> LetterKind:
     """The request's letter kind; IssueError for a format the bot does not issue."""
-    try:
-        return document.kind_of(session, request.format_id)
-    except LookupError as exc:
+    kind = kind_of(session, request)
+    if kind is None:
         raise IssueError(f"Jenis surat permohonan #{request.id} tidak dapat diterbitkan "
-                         "dari sini.") from exc
+                         "dari sini.")
+    return kind
 
 
 def _number(session: Session, request: LetterRequest, kind: LetterKind, sequence: int,

@@ -30,20 +30,12 @@ from sqlalchemy.orm import Session
 
 from libs import texts
 from libs.siades.bot_models import LetterDocument, LetterStatusSeen, LetterTransition
-from libs.siades.letter_forms import LetterForm, kinds_by_format
-from libs.siades.letter_kinds import LetterKind
-from libs.siades.letters import (
-    REQUEST_AWAITING_SIGNATURE,
-    REQUEST_CANCELLED,
-    REQUEST_CHECKING,
-    REQUEST_INCOMPLETE,
-    REQUEST_READY,
-    LetterRequest,
-)
+from libs.siades.letter_forms import LetterForm
+from libs.siades.letters import LetterRequest
 from libs.siades.mandiri import ensure_account
 from libs.siades.models import Resident
+from libs.vocabulary.states import IN_PROCESS, RequestState
 
-IN_PROCESS = (REQUEST_INCOMPLETE, REQUEST_CHECKING, REQUEST_AWAITING_SIGNATURE)
 HISTORY_LENGTH = 10
 CANCELLED_BY_RESIDENT, WITHDRAWN, REJECTED = "cancelled", "withdrawn", "rejected"
 # OpenSID's own admin writes its message to the resident ("Perlu Dilengkapi", "Dibatalkan")
@@ -61,11 +53,6 @@ class Pending:
     request: LetterRequest
 
 
-def kind_of(session: Session, request: LetterRequest) -> LetterKind | None:
-    """The chat letter kind of a request, None for a format residents do not request here."""
-    return kinds_by_format(session).get(request.format_id)
-
-
 def submit(session: Session, resident: Resident, form: LetterForm, fields: dict[str, str],
            local_now: datetime, utc_now: datetime) -> LetterRequest | Pending:
     """File a request with status 1, unless one is in process already."""
@@ -74,7 +61,7 @@ def submit(session: Session, resident: Resident, form: LetterForm, fields: dict[
     if pending is not None:
         return Pending(pending)
     request = LetterRequest(
-        resident_id=resident.id, format_id=form.format_id, status=REQUEST_CHECKING,
+        resident_id=resident.id, format_id=form.format_id, status=RequestState.CHECKING,
         # ASCII JSON (\u escapes): OpenSID's tables are often utf8mb3, which refuses emoji.
         form=json.dumps(form.isian_form(fields, resident.id)), phone=phone_of(resident),
         requirements=form.requirements(), created_at=local_now, updated_at=local_now,
@@ -125,7 +112,7 @@ def cancel(session: Session, resident: Resident, request_id: int, local_now: dat
     if request is None or request.status not in IN_PROCESS:
         return None
     previous = request.status
-    request.status = REQUEST_CANCELLED
+    request.status = RequestState.CANCELLED
     request.note = texts.LETTER_CANCEL_NOTE
     request.updated_at = local_now
     _record_seen(session, request, previous, utc_now)
@@ -140,12 +127,12 @@ def resubmit(session: Session, resident: Resident, request_id: int, form: Letter
     is no longer waiting to be completed."""
     _lock(session, resident)
     request = _own_locked(session, resident, request_id)
-    if request is None or request.status != REQUEST_INCOMPLETE:
+    if request is None or request.status != RequestState.INCOMPLETE:
         return None
     request.form = json.dumps(form.isian_form(fields, resident.id))
-    request.status = REQUEST_CHECKING
+    request.status = RequestState.CHECKING
     request.updated_at = local_now
-    _record_seen(session, request, REQUEST_INCOMPLETE, utc_now)
+    _record_seen(session, request, RequestState.INCOMPLETE, utc_now)
     return request
 
 
@@ -176,7 +163,7 @@ def office_message(session: Session, request: LetterRequest) -> str | None:
 
 def ending(session: Session, request: LetterRequest) -> str | None:
     """For a cancelled request (5): CANCELLED_BY_RESIDENT, WITHDRAWN or REJECTED."""
-    if request.status != REQUEST_CANCELLED:
+    if request.status != RequestState.CANCELLED:
         return None
     if request.note == texts.LETTER_CANCEL_NOTE:
         return CANCELLED_BY_RESIDENT
@@ -204,7 +191,7 @@ def latest_ready(session: Session, resident: Resident) -> LetterRequest | None:
     """The newest signed letter not yet collected, to explain why it cannot be cancelled."""
     return session.scalar(
         select(LetterRequest)
-        .where(LetterRequest.resident_id == resident.id, LetterRequest.status == REQUEST_READY)
+        .where(LetterRequest.resident_id == resident.id, LetterRequest.status == RequestState.READY)
         .order_by(LetterRequest.id.desc()).limit(1)
     )
 

@@ -32,7 +32,8 @@ from libs.outbox import publish_pending
 from libs.revocations import Revocation, encode, token_digest
 from libs.siades.bot_models import LetterDocument, OutboxEntry
 from libs.siades.coltypes import utcnow
-from libs.siades.letters import REQUEST_CANCELLED, LetterRequest
+from libs.siades.letters import LetterRequest
+from libs.vocabulary.states import RequestState
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def _cancelled_with_letter(factory: sessionmaker) -> list[int]:
         return list(session.scalars(
             select(LetterDocument.request_id)
             .join(LetterRequest, LetterRequest.id == LetterDocument.request_id)
-            .where(LetterRequest.status == REQUEST_CANCELLED,
+            .where(LetterRequest.status == RequestState.CANCELLED,
                    LetterDocument.revoked_at.is_(None))))
 
 

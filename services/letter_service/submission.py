@@ -12,10 +12,12 @@ from libs.config import Settings
 from libs.contracts import Command, Outgoing
 from libs.formatting import local_time, tanggal, value
 from libs.replies import Replies
-from libs.siades.letter_forms import LetterForm, letter_form
+from libs.siades.letter_forms import LetterForm, kind_of, letter_form
 from libs.siades.letter_kinds import LetterKind
-from libs.siades.letters import REQUEST_INCOMPLETE, LetterRequest
+from libs.siades.letters import LetterRequest
 from libs.siades.models import MaritalStatus, Resident
+from libs.vocabulary import callbacks
+from libs.vocabulary.states import RequestState
 from services.letter_service import letter_requests
 
 
@@ -53,8 +55,8 @@ class Context:
 
     def title_of(self, request: LetterRequest) -> str:
         """The request's letter kind by its title ("surat" for a format not asked here)."""
-        kind = letter_requests.kind_of(self.session, request)
-        return kind.title if kind else "surat"
+        kind = kind_of(self.session, request)
+        return kind.title if kind else texts.LETTER_UNNAMED
 
 
 def form_of(ctx: Context, kind: LetterKind) -> LetterForm | list[Outgoing]:
@@ -79,21 +81,22 @@ def refusal_if_pending(ctx: Context) -> list[Outgoing] | None:
 
 def pending_refusal(ctx: Context, pending: LetterRequest) -> list[Outgoing]:
     """Say which request is in process, its state, and offer what can be done about it."""
-    template = texts.LETTER_PENDING_INCOMPLETE if pending.status == REQUEST_INCOMPLETE \
+    template = texts.LETTER_PENDING_INCOMPLETE if pending.status == RequestState.INCOMPLETE \
         else texts.LETTER_PENDING
     text = template.format(title=ctx.title_of(pending), number=pending.id,
                            date=tanggal(pending.created_at),
                            state=letter_requests.state_name(ctx.session, pending))
-    first = complete_button(pending) if pending.status == REQUEST_INCOMPLETE \
+    first = complete_button(pending) if pending.status == RequestState.INCOMPLETE \
         else texts.LETTER_STATUS_BUTTON
     cancel = {"text": texts.LETTER_CANCEL_ASK_BUTTON.format(number=pending.id),
-              "callback_data": f"Batal {pending.id}"}
+              "callback_data": callbacks.cancel(pending.id)}
     return ctx.reply(text, {"inline_keyboard": [[first], [cancel]]})
 
 
 def complete_button(request: LetterRequest) -> dict:
     """The button that opens a returned request (Belum Lengkap) to complete it."""
-    return {"text": texts.LETTER_COMPLETE_BUTTON, "callback_data": f"AJUKAN LENGKAPI {request.id}"}
+    return {"text": texts.LETTER_COMPLETE_BUTTON,
+            "callback_data": callbacks.draft(callbacks.COMPLETE, request.id)}
 
 
 def submit(ctx: Context, form: LetterForm, fields: dict[str, str]) -> list[Outgoing]:

@@ -38,19 +38,12 @@ from libs.outbox import publish_pending
 from libs.publishing import Publisher
 from libs.siades.bot_models import LetterDocument, LetterStatusSeen, LetterTransition, OutboxEntry
 from libs.siades.coltypes import utcnow
-from libs.siades.letters import (
-    REQUEST_AWAITING_SIGNATURE,
-    REQUEST_CANCELLED,
-    REQUEST_CHECKING,
-    REQUEST_COLLECTED,
-    REQUEST_INCOMPLETE,
-    REQUEST_READY,
-    LetterRequest,
-)
+from libs.siades.letter_forms import kind_of
+from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
 from libs.siades.village import connect_or_exit
+from libs.vocabulary.states import RequestState
 from services.letter_service import letter_requests, revocations
-from services.letter_service.letter_requests import kind_of
 from services.letter_service.submission import complete_button
 
 log = logging.getLogger(__name__)
@@ -58,9 +51,7 @@ log = logging.getLogger(__name__)
 INTERVAL = 2.0  # seconds between looks at permohonan_surat
 BATCH = 200
 HEALTHY_WITHIN = 30.0  # seconds since the last good look, for /healthz
-STATE_LABELS = {REQUEST_INCOMPLETE: "incomplete", REQUEST_CHECKING: "checking",
-                REQUEST_AWAITING_SIGNATURE: "awaiting_signature", REQUEST_READY: "ready",
-                REQUEST_COLLECTED: "collected", REQUEST_CANCELLED: "cancelled"}
+STATE_LABELS = {state: state.metric_label for state in RequestState}
 
 
 def correlation_id(request_id: int, status: int) -> str:
@@ -128,14 +119,14 @@ def messages_for(session: Session, request_id: int, transition_id: int) -> list[
         return []
     chat_id = int(resident.telegram)
     kind = kind_of(session, request)
-    title = kind.title if kind else "surat"
+    title = kind.title if kind else texts.LETTER_UNNAMED
     document = session.get(LetterDocument, request_id)
-    with_pdf = request.status == REQUEST_READY and document is not None
+    with_pdf = request.status == RequestState.READY and document is not None
     text = texts.LETTER_STATE_CHANGED.format(
         title=title, number=request.id, state=letter_requests.state_name(session, request),
         detail=_detail(session, request, with_pdf))
     keyboard = {"inline_keyboard": [[complete_button(request)]]} \
-        if request.status == REQUEST_INCOMPLETE else texts.MAIN_MENU
+        if request.status == RequestState.INCOMPLETE else texts.MAIN_MENU
     base = f"letter-{request_id}-{transition_id}"
     correlation = correlation_id(request_id, request.status)
     messages = [Outgoing(message_id=f"{base}:0", chat_id=chat_id, text=text,
@@ -158,9 +149,9 @@ def _detail(session: Session, request: LetterRequest, with_pdf: bool) -> str:
         said = letter_requests.reason(session, request)
         return texts.LETTER_ENDINGS[end].format(
             reason=value(said) if said else texts.LETTER_REASON_UNSAID)
-    if request.status == REQUEST_INCOMPLETE:
+    if request.status == RequestState.INCOMPLETE:
         said = letter_requests.office_message(session, request)
-        return texts.LETTER_STATE_DETAILS[REQUEST_INCOMPLETE].format(
+        return texts.LETTER_STATE_DETAILS[RequestState.INCOMPLETE].format(
             reason=value(said) if said else texts.LETTER_INCOMPLETE_UNSAID)
     return texts.LETTER_STATE_DETAILS.get(request.status, "")
 

@@ -20,7 +20,8 @@ from sqlalchemy import update
 from libs.siades.bot_models import LetterStatusSeen
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
-from libs.siades.letters import REQUEST_AWAITING_SIGNATURE, LetterRequest
+from libs.siades.letters import LetterRequest
+from libs.vocabulary.states import RequestState
 from services.letter_service.watcher import correlation_id as watcher_correlation
 from tests.support.rabbit import free_port
 from tests.support.system import SECRET, TOKEN, System
@@ -105,7 +106,7 @@ def test_metrics_health_and_one_correlation_id_through_every_service(system, sql
     eventually(watcher_saw_it)
     with factory.begin() as session:
         session.execute(update(LetterRequest).where(LetterRequest.id == number)
-                        .values(status=REQUEST_AWAITING_SIGNATURE))
+                        .values(status=RequestState.AWAITING_SIGNATURE))
     assert "Menunggu Tandatangan" in system.messages(USER, wait=15)[0]["text"]
     # and a body that is no update
     refused = requests.post(f"{system.gateway}/telegram/webhook", data=b"{",
@@ -149,7 +150,7 @@ def test_metrics_health_and_one_correlation_id_through_every_service(system, sql
     assert any("handled" in m for m in correlated(logs["data_service"], update_id))
     assert any(f"{update_id}:0 sent" in m for m in correlated(logs["notifier"], update_id))
     # the watcher's message has its own id: the request and its new state
-    letter_id = watcher_correlation(number, REQUEST_AWAITING_SIGNATURE)
+    letter_id = watcher_correlation(number, RequestState.AWAITING_SIGNATURE)
     assert correlated(logs["letter_watcher"], letter_id)
     assert any("sent" in m for m in correlated(logs["notifier"], letter_id))
     assert {r["service"] for r in logs["gateway"]} == {"gateway"}

@@ -16,9 +16,10 @@ from libs.contracts import Command
 from libs.letter_tokens import generate_keypair
 from libs.siades.bot_models import STAFF_HEAD, Staff
 from libs.siades.cli import main
-from libs.siades.letters import REQUEST_AWAITING_SIGNATURE, LetterRequest
+from libs.siades.letters import LetterRequest
 from libs.siades.mandiri import UNUSABLE_PIN
 from libs.siades.village import Generation, VillageError, connect
+from libs.vocabulary.states import RequestState
 from services.data_service.handlers import handle as handle_data
 from services.gateway.commands import parse_text
 from services.letter_service.handlers import handle as handle_letter
@@ -77,7 +78,7 @@ def sign_the_request(database, key_dir, signer: str):
                      role=STAFF_HEAD, password_hash="-")
         session.add(head)
         request = session.query(LetterRequest).one()
-        request.status = REQUEST_AWAITING_SIGNATURE
+        request.status = RequestState.AWAITING_SIGNATURE
         session.flush()
         return issue(session, request, head, settings, NOW)
 

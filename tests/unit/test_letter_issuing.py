@@ -12,7 +12,8 @@ from libs.config import Settings
 from libs.letter_tokens import generate_keypair, load_public_key, verify
 from libs.siades.bot_models import STAFF_HEAD, STAFF_OPERATOR, LetterDocument, Staff
 from libs.siades.letter_forms import format_ids
-from libs.siades.letters import REQUEST_CHECKING, REQUEST_READY, LetterLog, LetterRequest
+from libs.siades.letters import LetterLog, LetterRequest
+from libs.vocabulary.states import RequestState
 from services.letter_service.issuing import IssueError, issue, letter_file_name
 
 NOW = datetime(2026, 11, 28, 3, 0)  # naive UTC: 10:00 WIB
@@ -63,7 +64,8 @@ def test_issue_writes_the_letter_and_marks_the_request_ready(session, settings, 
     assert letter.number == "S-14/001/3517092006/XI/2026"
     assert letter.file_name == "SKU-001-2026-BUDI-SANTOSO.pdf"
     assert letter.pdf.startswith(b"%PDF") and letter.issued_by == head.id
-    assert (pending.status, pending.updated_at) == (REQUEST_READY, datetime(2026, 11, 28, 10, 0))
+    assert (pending.status, pending.updated_at) == (RequestState.READY,
+                                                    datetime(2026, 11, 28, 10, 0))
     assert session.get(LetterDocument, pending.id) is letter
     log = session.get(LetterLog, letter.letter_log_id)
     assert (log.format_id, log.resident_id, log.official_id, log.user_id) == (
@@ -92,7 +94,7 @@ def test_the_new_year_starts_at_local_midnight(session, settings):
     assert letter.number.endswith("/I/2027")
 
 
-@pytest.mark.parametrize("status", [0, REQUEST_CHECKING, REQUEST_READY, 4, 5])
+@pytest.mark.parametrize("status", [0, RequestState.CHECKING, RequestState.READY, 4, 5])
 def test_only_a_request_awaiting_signature_is_issued(session, settings, status):
     pending = request(session, status=status)
     with pytest.raises(IssueError, match="tidak sedang menunggu tanda tangan"):

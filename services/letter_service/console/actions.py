@@ -20,15 +20,8 @@ from libs.config import Settings
 from libs.formatting import local_time
 from libs.siades.bot_models import STAFF_HEAD, STAFF_ROLES, AuditEntry, LetterDocument, Staff
 from libs.siades.letter_forms import LetterForm, kinds_by_format, letter_form
-from libs.siades.letters import (
-    REQUEST_AWAITING_SIGNATURE,
-    REQUEST_CANCELLED,
-    REQUEST_CHECKING,
-    REQUEST_COLLECTED,
-    REQUEST_INCOMPLETE,
-    REQUEST_READY,
-    LetterRequest,
-)
+from libs.siades.letters import LetterRequest
+from libs.vocabulary.states import RequestState
 from services.letter_service import fields, issuing
 from services.letter_service.console.states import BEFORE_SIGNING, STATUS_NAMES
 
@@ -59,24 +52,25 @@ class Action:
 
 CHECK = Action("periksa", "Sudah diperiksa, teruskan ke Kepala Desa",
                "Permohonan #{id} sudah diperiksa dan menunggu tandatangan.",
-               (REQUEST_CHECKING,), REQUEST_AWAITING_SIGNATURE)
+               (RequestState.CHECKING,), RequestState.AWAITING_SIGNATURE)
 SIGN = Action("tandatangani", "Tandatangani dan terbitkan surat",
               "Surat untuk permohonan #{id} sudah ditandatangani dan siap diambil. "
               "Nomor surat: {number}.",
-              (REQUEST_AWAITING_SIGNATURE,), REQUEST_READY, roles=(STAFF_HEAD,))
+              (RequestState.AWAITING_SIGNATURE,), RequestState.READY, roles=(STAFF_HEAD,))
 COLLECT = Action("diambil", "Tandai sudah diambil",
-                 "Permohonan #{id} ditandai sudah diambil.", (REQUEST_READY,), REQUEST_COLLECTED)
+                 "Permohonan #{id} ditandai sudah diambil.",
+                 (RequestState.READY,), RequestState.COLLECTED)
 RETURN = Action("kembalikan", "Kembalikan (Belum Lengkap)",
                 "Permohonan #{id} dikembalikan ke pemohon untuk dilengkapi.",
-                (REQUEST_CHECKING, REQUEST_AWAITING_SIGNATURE), REQUEST_INCOMPLETE,
+                (RequestState.CHECKING, RequestState.AWAITING_SIGNATURE), RequestState.INCOMPLETE,
                 reason="Yang perlu dilengkapi pemohon (dibaca pemohon)")
 REJECT = Action("tolak", "Tolak permohonan", "Permohonan #{id} ditolak.",
-                (REQUEST_INCOMPLETE, REQUEST_CHECKING, REQUEST_AWAITING_SIGNATURE),
-                REQUEST_CANCELLED, reason="Alasan penolakan (dibaca pemohon)")
+                (RequestState.INCOMPLETE, RequestState.CHECKING, RequestState.AWAITING_SIGNATURE),
+                RequestState.CANCELLED, reason="Alasan penolakan (dibaca pemohon)")
 WITHDRAW = Action("cabut", "Cabut surat",
                   "Surat permohonan #{id} dicabut; halaman periksa surat menyebutnya DICABUT.",
-                  (REQUEST_READY, REQUEST_COLLECTED), REQUEST_CANCELLED, roles=(STAFF_HEAD,),
-                  reason="Alasan pencabutan surat (dibaca pemohon)")
+                  (RequestState.READY, RequestState.COLLECTED), RequestState.CANCELLED,
+                  roles=(STAFF_HEAD,), reason="Alasan pencabutan surat (dibaca pemohon)")
 ACTIONS = {action.name: action for action in (CHECK, SIGN, COLLECT, RETURN, REJECT, WITHDRAW)}
 CORRECT = "ubah_isian"  # correcting an answer, in the audit log and the metrics
 REFUSED_ROLE = {SIGN.name: "Hanya Kepala Desa yang dapat menandatangani dan menerbitkan surat.",

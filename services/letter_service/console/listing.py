@@ -15,8 +15,9 @@ from libs.formatting import age, area_label
 from libs.siades.bot_models import LetterDocument
 from libs.siades.letter_forms import FORM_METADATA
 from libs.siades.letter_kinds import KINDS, LetterKind
-from libs.siades.letters import REQUEST_CANCELLED, LetterFormat, LetterRequest
+from libs.siades.letters import LetterFormat, LetterRequest
 from libs.siades.models import ALIVE, Area, BaseStatus, Family, Resident
+from libs.vocabulary.states import RequestState
 from services.letter_service.console.states import (
     CANCELLED_BY_RESIDENT,
     REJECTED,
@@ -29,7 +30,7 @@ KINDS_BY_SLUG = {slug: kind for kind in KINDS.values() for slug in kind.slugs}
 # Which of status 5's three a request is: a letter was issued (so it was withdrawn), the
 # resident cancelled in the chat (the bot's note), or else the office rejected it.
 CANCEL_KIND = case(
-    (LetterRequest.status != REQUEST_CANCELLED, None),
+    (LetterRequest.status != RequestState.CANCELLED, None),
     (LetterDocument.request_id.is_not(None), WITHDRAWN),
     (LetterRequest.note == texts.LETTER_CANCEL_NOTE, CANCELLED_BY_RESIDENT),
     else_=REJECTED,

@@ -6,21 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from libs.siades.bot_models import STAFF_HEAD, STAFF_OPERATOR
-from libs.siades.letters import (
-    REQUEST_AWAITING_SIGNATURE,
-    REQUEST_CANCELLED,
-    REQUEST_CHECKING,
-    REQUEST_COLLECTED,
-    REQUEST_INCOMPLETE,
-    REQUEST_READY,
-    STATUS_NAMES,
-)
+from libs.vocabulary.states import IN_PROCESS, STATUS_NAMES, RequestState
 
 __all__ = ["BEFORE_SIGNING", "CANCEL_KINDS", "QUEUE_TABS", "ROLE_NAMES", "STATUS_NAMES",
            "WITH_DOCUMENT", "Tab", "landing_tab", "tab_named"]
 
-WITH_DOCUMENT = (REQUEST_READY, REQUEST_COLLECTED)
-BEFORE_SIGNING = (REQUEST_INCOMPLETE, REQUEST_CHECKING, REQUEST_AWAITING_SIGNATURE)
+WITH_DOCUMENT = (RequestState.READY, RequestState.COLLECTED)
+BEFORE_SIGNING = IN_PROCESS
 
 # Status 5 is three things (told apart by listing.CANCEL_KIND): the office rejected the request,
 # the resident cancelled it in the chat, or an issued letter was withdrawn.
@@ -41,19 +33,19 @@ class Tab:
 
 QUEUE_TABS = (
     *(Tab(str(status), STATUS_NAMES[status], status)
-      for status in (REQUEST_INCOMPLETE, REQUEST_CHECKING, REQUEST_AWAITING_SIGNATURE,
-                     REQUEST_READY, REQUEST_COLLECTED)),
-    *(Tab(kind, label, REQUEST_CANCELLED, kind) for kind, label in CANCEL_KINDS.items()),
+      for status in RequestState if status != RequestState.CANCELLED),
+    *(Tab(kind, label, RequestState.CANCELLED, kind) for kind, label in CANCEL_KINDS.items()),
 )
 _TABS_BY_KEY = {tab.key: tab for tab in QUEUE_TABS}
-_TABS_BY_KEY[str(REQUEST_CANCELLED)] = _TABS_BY_KEY[REJECTED]  # the one tab 5 used to be
+_TABS_BY_KEY[str(RequestState.CANCELLED)] = _TABS_BY_KEY[REJECTED]  # the one tab 5 used to be
 # Where each role's work is: the operator checks requests, the Kepala Desa signs them.
-LANDING = {STAFF_OPERATOR: str(REQUEST_CHECKING), STAFF_HEAD: str(REQUEST_AWAITING_SIGNATURE)}
+LANDING = {STAFF_OPERATOR: str(RequestState.CHECKING),
+           STAFF_HEAD: str(RequestState.AWAITING_SIGNATURE)}
 
 
 def landing_tab(role: str) -> Tab:
     """The tab a staff member of this role opens the queue on."""
-    return _TABS_BY_KEY[LANDING.get(role, str(REQUEST_CHECKING))]
+    return _TABS_BY_KEY[LANDING.get(role, str(RequestState.CHECKING))]
 
 
 def tab_named(key: str | None) -> Tab | None:

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from libs.formatting import local_time
 from libs.siades.bot_models import LetterDocument, LetterTransition, Staff
 from libs.siades.letter_kinds import KINDS
-from libs.siades.letters import REQUEST_READY, LetterFormat, LetterRequest
+from libs.siades.letters import LetterFormat, LetterRequest
+from libs.vocabulary.states import RequestState
 from services.letter_service.console.listing import kind_title
 
 
@@ -81,7 +82,7 @@ def durations(session: Session, zone: str) -> list[Duration]:
     """Submission-to-ready time of every request that has become ready."""
     first_ready = (
         select(LetterTransition.request_id, func.min(LetterTransition.seen_at).label("ready_at"))
-        .where(LetterTransition.to_status == REQUEST_READY)
+        .where(LetterTransition.to_status == RequestState.READY)
         .group_by(LetterTransition.request_id)
         .subquery()
     )

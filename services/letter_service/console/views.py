@@ -23,7 +23,8 @@ from libs import metrics
 from libs.formatting import local_time
 from libs.siades.bot_models import STAFF_HEAD, LetterDocument, Staff
 from libs.siades.coltypes import utcnow
-from libs.siades.letters import REQUEST_AWAITING_SIGNATURE, LetterRequest
+from libs.siades.letters import LetterRequest
+from libs.vocabulary.states import RequestState
 from services.letter_service import issuing
 from services.letter_service.console import listing
 from services.letter_service.console.actions import (
@@ -89,7 +90,7 @@ def detail(request_id: int):
 
 def number_to_give(request_id: int, status: int) -> str | None:
     """For a request awaiting signature, the number its letter would get now; else None."""
-    if status != REQUEST_AWAITING_SIGNATURE:
+    if status != RequestState.AWAITING_SIGNATURE:
         return None
     try:
         return issuing.next_number(db(), db().get(LetterRequest, request_id), settings(),
