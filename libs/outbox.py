@@ -1,6 +1,6 @@
 """Exactly-once effects for the workers: inbox, outbox, publish after commit.
 
-For each command message:
+For each command message (libs/worker.py):
  1. one transaction: if its id is not in `bot_inbox`, run the handler, record the id, and store
     the replies in `bot_outbox`; commit.
  2. publish the replies of that command not yet published (with confirms), mark them published.
@@ -14,31 +14,23 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from libs import metrics, topology
-from libs.config import Settings
-from libs.contracts import Command, Outgoing, decode_command, encode
-from libs.errors import TransientError
-from libs.logs import CORRELATION_HEADER, setup_logging
-from libs.messaging import Consumer
+from libs.contracts import Command, encode
+from libs.logs import CORRELATION_HEADER
 from libs.siades.bot_models import InboxEntry, OutboxEntry
 from libs.siades.coltypes import utcnow
-from libs.siades.village import connect_or_exit
 
 log = logging.getLogger(__name__)
-
-Handle = Callable[[Command, Session, Settings, datetime], list[Outgoing]]
 
 # Telegram resends an update for 24 h at most; after a week an inbox entry only risks
 # swallowing a new update whose id Telegram picked at random and happens to reuse.
 INBOX_RETENTION = timedelta(days=7)
-PRUNE_EVERY = timedelta(hours=1)
 # The outbox row's id, in every reply's headers: one sequence across every worker that shares
 # the database, so the notifier can put a chat's replies back in order after the broker
 # returned them in another (a quorum queue may, with what a consumer that died held:
@@ -112,47 +104,3 @@ def prune(factory: sessionmaker, now: datetime) -> None:
         session.execute(delete(OutboxEntry).where(
             OutboxEntry.published_at < cutoff,
             OutboxEntry.routing_key != topology.REVOCATION_ROUTING_KEY))
-
-
-def command_worker(service: str, factory: sessionmaker, settings: Settings, handle: Handle):
-    """The message handler the consumer loop calls for each command of `service`."""
-    last_prune = datetime.min
-
-    def on_command(body: bytes, _properties, publisher) -> None:
-        nonlocal last_prune
-        command = decode_command(body)  # DecodeError: parked in the DLQ
-        metrics.note(action=command.routing_key)
-        try:
-            if utcnow() - last_prune > PRUNE_EVERY:
-                prune(factory, utcnow())
-                last_prune = utcnow()
-            entries = process_once(
-                factory, service, command, lambda s: handle(command, s, settings, utcnow())
-            )
-            publish_pending(factory, publisher, entries)
-        except DBAPIError as exc:
-            # The database away: OperationalError, or a connection dropped under us (psycopg
-            # reports that as InterfaceError); anything else the database refuses is a bug.
-            if isinstance(exc, OperationalError) or exc.connection_invalidated:
-                raise TransientError(f"database unavailable: {exc.orig!r}") from exc
-            raise
-        log.info("command %s (%s) handled, %d repl%s published", command.message_id,
-                 command.routing_key, len(entries), "y" if len(entries) == 1 else "ies")
-
-    return on_command
-
-
-def serve(service: str, queue: str, handle: Handle) -> None:
-    """Run a command worker of `service` on `queue` until SIGTERM/SIGINT."""
-    settings = Settings.from_env()
-    setup_logging(service, settings.log_level, settings.log_format)
-    factory = connect_or_exit(settings).sessions
-    consumer = Consumer(settings, queue, command_worker(service, factory, settings, handle),
-                        name=service)
-    consumer.install_signal_handlers()
-    metrics.show_consumer(queue)
-    server = metrics.serve(settings.metrics_port, consumer.health)
-    try:
-        consumer.run()
-    finally:
-        metrics.close(server)

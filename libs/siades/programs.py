@@ -16,9 +16,6 @@ from libs.siades.base import (
 )
 from libs.siades.coltypes import MediumInt, TinyInt, fixed_char
 
-# How a participation stands is the vocabulary's; libs/siades/queries.py takes it from here.
-from libs.vocabulary.programs import standing  # noqa: F401
-
 # program.sasaran: what program_peserta.peserta holds.
 TARGET_PERSON = 1  # the person's NIK
 TARGET_FAMILY = 2  # the family's No KK (tweb_keluarga.no_kk)

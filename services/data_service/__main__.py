@@ -1,7 +1,7 @@
 """`python -m services.data_service`: the registration and data worker."""
 
 from libs import topology
-from libs.outbox import serve
+from libs.worker import serve
 from services.data_service.handlers import handle
 
 

@@ -8,10 +8,9 @@
 import argparse
 import logging
 
-from libs import metrics
+from libs import metrics, runtime
 from libs.config import Settings
 from libs.errors import ServiceError
-from libs.logs import setup_logging
 from libs.publishing import Publisher
 from libs.serving import FlaskUnderGunicorn, share_metrics_between_workers
 from libs.telegram import TelegramClient, Unauthorized
@@ -40,21 +39,17 @@ def following(app):
     return app
 
 
-def poll(settings: Settings) -> None:
-    publisher = Publisher(settings, name="gateway (poll)")
+def poll(process: runtime.Process) -> None:
+    settings = process.settings
+    publisher = process.closing(Publisher(settings, name="gateway (poll)"))
     poller = Poller(telegram_client(settings), publisher)
-    poller.install_signal_handlers()
+    poller.install_signal_handlers()  # its own: a signal must interrupt a long poll
     try:
         poller.drop_webhook()
     except ServiceError as exc:  # polling says so again (409) if a webhook is in the way
         log.warning("could not check for a webhook (%s); polling anyway", exc)
     metrics.show_gateway()
-    server = metrics.serve(settings.metrics_port, lambda: broker_health(publisher))
-    try:
-        poller.run()
-    finally:
-        metrics.close(server)
-        publisher.close()
+    process.run(poller.run, stop=None, health=lambda: broker_health(publisher))
 
 
 def broker_health(publisher: Publisher) -> tuple[bool, str]:
@@ -96,14 +91,13 @@ def main() -> None:
     parser.add_argument("mode", nargs="?", default="webhook", choices=["webhook", "poll", "setup"])
     parser.add_argument("--village", default="Desa", help="setup: the name in the descriptions")
     args = parser.parse_args()
-    settings = Settings.from_env()
-    setup_logging("gateway", settings.log_level, settings.log_format)
-    if args.mode == "poll":
-        poll(settings)
-    elif args.mode == "setup":
-        setup(settings, args.village)
-    else:
-        serve_webhook(settings)
+    with runtime.started("gateway") as process:
+        if args.mode == "poll":
+            poll(process)
+        elif args.mode == "setup":
+            setup(process.settings, args.village)
+        else:
+            serve_webhook(process.settings)
 
 
 if __name__ == "__main__":

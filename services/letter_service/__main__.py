@@ -8,9 +8,8 @@
 
 import sys
 
-from libs import topology
-from libs.config import Settings
-from libs.outbox import serve as serve_worker
+from libs import runtime, topology
+from libs.worker import serve as serve_worker
 
 
 def main() -> None:
@@ -26,7 +25,8 @@ def main() -> None:
     elif mode == "console":
         from services.letter_service.console.server import serve
 
-        serve(Settings.from_env())
+        with runtime.started("console") as process:
+            serve(process.settings)
     elif mode == "keygen":
         from services.letter_service.keys import keygen
 

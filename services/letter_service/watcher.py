@@ -20,7 +20,6 @@ the memory row and sends nothing.
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
 from datetime import datetime
@@ -29,11 +28,11 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from libs import metrics, texts, topology
+from libs import metrics, runtime, texts, topology
 from libs.config import Settings
 from libs.contracts import Outgoing, encode
 from libs.formatting import value
-from libs.logs import correlated, setup_logging
+from libs.logs import correlated
 from libs.outbox import publish_pending
 from libs.publishing import Publisher
 from libs.siades.bot_models import LetterDocument, LetterStatusSeen, LetterTransition, OutboxEntry
@@ -41,7 +40,6 @@ from libs.siades.coltypes import utcnow
 from libs.siades.letter_forms import kind_of
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
-from libs.siades.village import connect_or_exit
 from libs.vocabulary.states import RequestState
 from services.letter_service import letter_requests, revocations
 from services.letter_service.submission import complete_button
@@ -235,20 +233,12 @@ class Watcher:
 
 def serve() -> None:
     """`python -m services.letter_service watch`: until SIGTERM/SIGINT."""
-    settings = Settings.from_env()
-    setup_logging("letter_watcher", settings.log_level, settings.log_format)
-    factory = connect_or_exit(settings).sessions
-    publisher = Publisher(settings, name="letter_watcher")
-    watcher = Watcher(settings, factory, publisher)
-    signal.signal(signal.SIGTERM, watcher.stop)
-    signal.signal(signal.SIGINT, watcher.stop)
-    log.info("watching permohonan_surat every %.0f s", INTERVAL)
-    metrics.REGISTRY.register(metrics.LetterStates(lambda: count_by_state(factory)))
-    metrics.show_from_start((metrics.WATCHER_PASSES, ("ok",)),
-                            (metrics.WATCHER_PASSES, ("failed",)))
-    server = metrics.serve(settings.metrics_port, watcher.health)
-    try:
-        watcher.run()
-    finally:
-        metrics.close(server)
-        publisher.close()
+    with runtime.started("letter_watcher") as process:
+        factory = process.database().sessions
+        publisher = process.closing(Publisher(process.settings, name="letter_watcher"))
+        watcher = Watcher(process.settings, factory, publisher)
+        log.info("watching permohonan_surat every %.0f s", INTERVAL)
+        metrics.REGISTRY.register(metrics.LetterStates(lambda: count_by_state(factory)))
+        metrics.show_from_start((metrics.WATCHER_PASSES, ("ok",)),
+                                (metrics.WATCHER_PASSES, ("failed",)))
+        process.run(watcher.run, stop=watcher.stop, health=watcher.health)

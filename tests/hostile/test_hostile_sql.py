@@ -19,7 +19,6 @@ from sqlalchemy import func, inspect, select
 
 from libs.config import Settings
 from libs.contracts import encode
-from libs.outbox import command_worker
 from libs.siades.bot_models import LetterDraft, OutboxEntry, RegistrationAttempt
 from libs.siades.db import make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
@@ -27,6 +26,7 @@ from libs.siades.letter_kinds import KINDS
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Family, Resident
 from libs.siades.queries import assistance, registration
+from libs.worker import command_worker
 from services.data_service.handlers import handle as handle_data
 from services.gateway.commands import parse_text
 from services.gateway.updates import parse_update

@@ -5,7 +5,7 @@ from BUG_CHAT raises an unexpected exception (a bug) each time. Every other comm
 import os
 
 from libs import topology
-from libs.outbox import serve
+from libs.worker import serve
 from services.data_service.handlers import handle
 
 KILL_CHAT = 830_666

@@ -15,8 +15,8 @@ from libs.siades.programs import (
     TARGET_FAMILY,
     TARGET_HOUSEHOLD,
     TARGET_PERSON,
-    standing,
 )
+from libs.vocabulary.programs import standing
 
 
 @dataclass(frozen=True)
