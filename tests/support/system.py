@@ -13,18 +13,18 @@ from pathlib import Path
 import requests
 
 from libs.letter_tokens import generate_keypair
-from tools import supervisor
 from tools.supervisor import ROOT, SIMULATOR, Supervisor, free_port, service_env, simulator_argv
+from tools.supervisor import SERVICES as TABLE
+from tools.supervisor import SIM_TOKEN as TOKEN
 
 __all__ = ["CONSOLE", "ROOT", "SECRET", "SERVICES", "TOKEN", "System"]
 
-TOKEN = supervisor.SIM_TOKEN
 SECRET = "e2e-webhook-secret"
 
 # What start() runs (the staff console only on start_console()), by name: python <args>.
-SERVICES = {name: list(service.argv) for name, service in supervisor.SERVICES.items()
+SERVICES = {name: list(service.argv) for name, service in TABLE.items()
             if name != "staff_console"}
-CONSOLE = list(supervisor.SERVICES["staff_console"].argv)
+CONSOLE = list(TABLE["staff_console"].argv)
 GRACE = 20  # seconds a process gets to stop before it is killed
 
 
@@ -72,20 +72,20 @@ class System:
         for name in self.services:
             self.start_process(name)
         self._wait_for(self.sim + SIMULATOR.health)
-        self._wait_for(self.gateway + supervisor.SERVICES["gateway"].health)
+        self._wait_for(self.gateway + TABLE["gateway"].health)
         self.bot("setWebhook", url=f"{self.gateway}/telegram/webhook", secret_token=SECRET)
         return self
 
     def start_console(self) -> None:
         """The staff console, once it answers."""
         self.start_process("staff_console", CONSOLE)
-        self._wait_for(self.console + supervisor.SERVICES["staff_console"].health)
+        self._wait_for(self.console + TABLE["staff_console"].health)
 
-    def stop_process(self, name: str, sig=signal.SIGTERM, timeout: float = GRACE) -> int:
-        """Stop one process and return its exit code."""
+    def stop_process(self, name: str, sig=signal.SIGTERM, timeout: float = GRACE) -> int | None:
+        """Stop one process and return its exit code (None if it is not running here)."""
         return self.children.stop(name, sig, timeout)
 
-    def kill(self, name: str, sig=signal.SIGKILL) -> int:
+    def kill(self, name: str, sig=signal.SIGKILL) -> int | None:
         """Kill one process outright (kill -9 by default); returns its exit code."""
         return self.stop_process(name, sig)
 
