@@ -20,8 +20,9 @@ from collections import defaultdict
 from bench.common import RESULTS, ms, percentile, print_table, pyplot, update_json
 from bench.loadgen import Sent, open_loop, post_bytes
 from bench.sim import Simulator
-from bench.stack import SECRET, TOKEN, QueueWatcher, Stack, free_port
+from bench.stack import SECRET, QueueWatcher, Stack
 from libs import topology
+from tools.supervisor import SERVICES, SIM_TOKEN, free_port
 
 NAME = "e2e"
 RATES = ((20, 15.0), (100, 10.0), (300, 10.0))  # updates a second, for how many seconds
@@ -120,12 +121,12 @@ def run(stack: Stack) -> dict:
     load = Load(stack.linked_chats, port)
     print(f"  opening {len(load.chats)} chats in the simulator ...", flush=True)
     sim.open_chats(load.chats)
-    env = dict(os.environ, RABBITMQ_URL=url, DATABASE_URL=database, TELEGRAM_BOT_TOKEN=TOKEN,
+    env = dict(os.environ, RABBITMQ_URL=url, DATABASE_URL=database, TELEGRAM_BOT_TOKEN=SIM_TOKEN,
                TELEGRAM_API_URL=sim.url, TELEGRAM_WEBHOOK_SECRET=SECRET,
                GATEWAY_BIND=f"127.0.0.1:{port}", NOTIFIER_MAX_PER_SECOND="1000")
     for name in ("gateway", "data_service", "notifier"):
-        stack.start(name, ["-m", f"services.{name}"], env)
-    stack.wait_http(f"http://127.0.0.1:{port}/healthz")
+        stack.start(name, SERVICES[name].argv, env)
+    stack.wait_http(f"http://127.0.0.1:{port}" + SERVICES["gateway"].health)
 
     print(f"  warm-up: {WARMUP[0]}/s for {WARMUP[1]:.0f} s ...", flush=True)
     warm = step(stack, url, sim, load, *WARMUP)

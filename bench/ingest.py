@@ -17,9 +17,10 @@ import time
 
 from bench.common import RESULTS, ms, percentile, print_table, pyplot, update_json
 from bench.loadgen import Run, closed_loop, post_bytes
-from bench.stack import SECRET, Stack, free_port, process_tree_cpu
+from bench.stack import SECRET, Stack, process_tree_cpu
 from libs import topology
 from libs.config import Settings
+from tools.supervisor import SERVICES, free_port
 
 NAME = "ingest"
 LEVELS = (1, 4, 16, 64)
@@ -103,7 +104,7 @@ def run(stack: Stack) -> dict:
     ports = {"gateway": free_port(), "bare": free_port(), "canned": free_port()}
     base_env = dict(os.environ, RABBITMQ_URL=url, TELEGRAM_WEBHOOK_SECRET=SECRET,
                     DATABASE_URL=stack.database())
-    gateway = stack.start("gateway", ["-m", "services.gateway"],
+    gateway = stack.start("gateway", SERVICES["gateway"].argv,
                           dict(base_env, GATEWAY_BIND=f"127.0.0.1:{ports['gateway']}"))
     bare = stack.start("bare_app", ["-m", "bench.bare_app"],
                        dict(base_env, GATEWAY_BIND=f"127.0.0.1:{ports['bare']}"))

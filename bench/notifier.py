@@ -15,10 +15,11 @@ from collections import defaultdict
 
 from bench.common import RESULTS, print_table, pyplot
 from bench.sim import Simulator
-from bench.stack import TOKEN, Stack, fill
+from bench.stack import Stack, fill
 from libs import topology
 from libs.config import Settings
 from libs.contracts import Outgoing, encode
+from tools.supervisor import SERVICES, SIM_TOKEN
 
 NAME = "notifier"
 CHATS, PARTS = 1000, 3
@@ -92,14 +93,14 @@ def run(stack: Stack) -> dict:
              [(topology.OUTBOX_ROUTING_KEY, encode(m), m.message_id) for m in messages],
              topology.NOTIFIER_QUEUE)
     after = sim.last_seq()
-    env = dict(os.environ, RABBITMQ_URL=url, DATABASE_URL=database, TELEGRAM_BOT_TOKEN=TOKEN,
+    env = dict(os.environ, RABBITMQ_URL=url, DATABASE_URL=database, TELEGRAM_BOT_TOKEN=SIM_TOKEN,
                TELEGRAM_API_URL=sim.url)
     timeout = len(messages) / cap * 1.3 + 20
     print(f"  notifier: {len(messages)} messages at <= {cap:g}/s "
           f"(about {len(messages) / cap:.0f} s; giving up after {timeout:.0f} s) ...",
           flush=True)
     started = time.monotonic()
-    stack.start("notifier", ["-m", "services.notifier"], env)
+    stack.start("notifier", SERVICES["notifier"].argv, env)
     calls = sim.wait_sent(after, len(messages), timeout)
     waited = time.monotonic() - started
     stack.stop("notifier")

@@ -13,13 +13,14 @@ from functools import cache
 
 import requests
 
-from bench.stack import ROOT, TOKEN, Stack, free_port
+from bench.stack import Stack
+from tools.supervisor import ROOT, SIMULATOR, free_port, simulator_argv
 
 
 @cache
 def has_limits() -> bool:
     """Whether this simulator enforces Telegram's rate limits (it then offers --no-limits)."""
-    text = subprocess.run([sys.executable, "-m", "tools.telegram_sim", "--help"], cwd=ROOT,
+    text = subprocess.run([sys.executable, *SIMULATOR.argv, "--help"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60).stdout
     return "--no-limits" in text
 
@@ -30,13 +31,13 @@ class Simulator:
     def __init__(self, stack: Stack, limits: bool, name: str = "telegram_sim"):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = ["-m", "tools.telegram_sim", "--port", str(self.port), "--token", TOKEN]
+        args = simulator_argv(self.port)
         if not limits and has_limits():
             args.append("--no-limits")
         self.limits = "on" if limits and has_limits() else (
             "off (--no-limits)" if has_limits() else "none: this simulator has no limits yet")
         self.process = stack.start(name, args, dict(os.environ))
-        stack.wait_http(f"{self.url}/sim/webhook")
+        stack.wait_http(self.url + SIMULATOR.health)
         self.session = requests.Session()
 
     def open_chats(self, chat_ids: list[int]) -> None:

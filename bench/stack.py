@@ -4,22 +4,20 @@ system's processes, all under one temporary directory and all stopped at the end
     with Stack() as stack:
         url = stack.new_vhost()                 # an empty vhost on the run's one broker
         db = stack.database()                   # a copy of the seeded, linked demo village
-        stack.start("gateway", ["-m", "services.gateway"], env)
+        stack.start("gateway", SERVICES["gateway"].argv, env)  # tools.supervisor's table
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Sequence
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,19 +34,11 @@ from libs.siades.cli import init_db, seed_demo
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.models import ALIVE, Resident
 from tools.rabbitmq_node import RabbitNode
+from tools.supervisor import Supervisor, free_port
 
-ROOT = Path(__file__).resolve().parents[1]
-TOKEN = "123456:SIM-TOKEN"  # the simulator's placeholder token, as in tests and `make run`
 SECRET = "bench-webhook-secret"
 LINKED_CHAT_BASE = 7_100_000  # chat id of linked resident r: LINKED_CHAT_BASE + r.id
 STOP_TIMEOUT = 15
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Stack:
@@ -60,7 +50,7 @@ class Stack:
         self.logs.mkdir()
         self.keep = keep
         self.node: RabbitNode | None = None
-        self.processes: dict[str, subprocess.Popen] = {}
+        self.children = Supervisor(self.logs, STOP_TIMEOUT)  # the processes, each in a session
         self._template: Path | None = None
         self._linked: list[int] = []
 
@@ -129,59 +119,25 @@ class Stack:
 
     # Processes
 
-    def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    def start(self, name: str, args: Sequence[str], env: dict[str, str]) -> subprocess.Popen:
         """Start `python <args>` as `name` in its own session (a Ctrl-C is ours to pass on)."""
-        log = open(self.logs / f"{name}.log", "ab")
-        process = subprocess.Popen(
-            [sys.executable, *args], cwd=ROOT, env=dict(env, PYTHONUNBUFFERED="1"),
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)
-        log.close()
-        self.processes[name] = process
-        return process
+        return self.children.start(name, args, dict(env, PYTHONUNBUFFERED="1"))
 
     def stop(self, name: str) -> int | None:
         """SIGTERM, then SIGKILL to its group after STOP_TIMEOUT; the exit code."""
-        process = self.processes.pop(name, None)
-        if process is None:
-            return None
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        return process.returncode
+        return self.children.stop(name)
 
     def stop_all(self) -> None:
         """Stop every child process at once."""
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for name in list(self.processes):
-            self.stop(name)
+        self.children.stop_all()
 
     def wait_http(self, url: str, timeout: float = 30) -> None:
         """Wait until `url` answers 200; fail early if a child has died."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if requests.get(url, timeout=2).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            self.check_alive()
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not answer within {timeout} s")
-            time.sleep(0.1)
+        self.children.wait_http(url, timeout, interval=0.1)
 
     def check_alive(self) -> None:
         """Raise if any child has exited, with the end of its log."""
-        for name, process in self.processes.items():
-            if process.poll() is not None:
-                log = (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"{name} exited with {process.returncode}:\n{log}")
+        self.children.check_alive()
 
     def close(self) -> None:
         """Stop the children, then the broker; remove the directory unless asked to keep it."""

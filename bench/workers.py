@@ -16,6 +16,7 @@ from bench.common import RESULTS, print_table, pyplot
 from bench.stack import Stack, fill, process_tree_cpu, queue_state
 from libs import topology
 from libs.contracts import Command, command_message_id, encode
+from tools.supervisor import SERVICES
 
 NAME = "workers"
 WORKER_COUNTS = (1, 2, 4)
@@ -48,7 +49,7 @@ def measure(stack: Stack, workers: int, first_update: int) -> dict:
               for c in commands(stack.linked_chats, first_update)], topology.DATA_QUEUE)
         names = [f"data_service-{n}" for n in range(1, workers + 1)]
         started = time.perf_counter()
-        pids = [stack.start(name, ["-m", "services.data_service"], env).pid for name in names]
+        pids = [stack.start(name, SERVICES["data_service"].argv, env).pid for name in names]
         series, cpu = [], {}
         while True:
             now = time.perf_counter() - started

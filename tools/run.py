@@ -39,9 +39,8 @@ from libs.siades.demo import DEMO_RESIDENTS, PROGRAM_PERIOD, NotEmptyError
 from libs.telegram import TelegramClient, Unauthorized
 from services.gateway import bot_setup
 from tools.rabbitmq_node import RABBIT_BIN, RabbitNode
+from tools.supervisor import ROOT, SERVICES, SIM_TOKEN, Supervisor, service_env, simulator_argv
 
-ROOT = Path(__file__).resolve().parents[1]
-SIM_TOKEN = "123456:SIM-TOKEN"
 STOP_TIMEOUT = 10  # seconds a child gets to finish after SIGTERM before it is killed
 
 
@@ -87,62 +86,6 @@ class TelegramSide:
         api_url = env.get("TELEGRAM_API_URL") or "https://api.telegram.org"
         public_url = env.get("PUBLIC_URL", "")
         return cls("webhook" if public_url else "polling", api_url, token, public_url)
-
-
-class Supervisor:
-    """Child processes with their output prefixed on the terminal and copied to log files."""
-
-    def __init__(self, logs: Path):
-        self.logs = logs
-        self.children: dict[str, subprocess.Popen] = {}
-        self._pumps: dict[str, threading.Thread] = {}
-
-    def start(self, name: str, args: list[str], env: dict[str, str]) -> None:
-        """Start `python <args>` as `name`, in its own session: the terminal's Ctrl-C is ours."""
-        child = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env,
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True)
-        self.watch(name, child)
-
-    def watch(self, name: str, child: subprocess.Popen) -> None:
-        """Supervise a child started elsewhere (its stdout must be a pipe)."""
-        self.children[name] = child
-        pump = threading.Thread(target=_pump, args=(name, child.stdout, self.logs / f"{name}.log"),
-                                daemon=True)
-        pump.start()
-        self._pumps[name] = pump
-
-    def exited(self) -> str | None:
-        """The name of a child that has exited, if any."""
-        return next((name for name, child in self.children.items() if child.poll() is not None),
-                    None)
-
-    def stop_all(self) -> None:
-        """SIGTERM to every child at once; SIGKILL to the group of any still up after the wait;
-        then the rest of their output."""
-        for child in self.children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        for name, child in self.children.items():
-            try:
-                child.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                print(f"{name} did not stop within {STOP_TIMEOUT} s; killing it", flush=True)
-                os.killpg(child.pid, signal.SIGKILL)
-                child.wait()
-        for name in self.children:
-            self._pumps[name].join(2)
-
-
-def _pump(name: str, stream, log_path: Path) -> None:
-    """Copy a child's output to the terminal, prefixed, and to its log file."""
-    with open(log_path, "ab") as log:
-        for line in iter(stream.readline, b""):
-            log.write(line)
-            log.flush()
-            sys.stdout.write(f"{name:>14} | {line.decode(errors='replace')}")
-            sys.stdout.flush()
 
 
 def check_ports(layout: Layout, telegram: TelegramSide) -> None:
@@ -246,28 +189,24 @@ def village_name(url: str) -> str:
 
 
 def child_commands(telegram: TelegramSide, layout: Layout) -> dict[str, list[str]]:
-    """The processes to start, by name, in order."""
+    """The processes to start, by name, in order: the table's, the gateway in its mode."""
     commands = {}
     if telegram.mode == "simulator":
-        commands["telegram_sim"] = ["-m", "tools.telegram_sim", "--port", str(layout.sim_port),
-                                    "--token", SIM_TOKEN]
-    commands["gateway"] = ["-m", "services.gateway",
-                           "poll" if telegram.mode == "polling" else "webhook"]
-    for worker in ("data_service", "letter_service", "notifier"):
-        commands[worker] = ["-m", f"services.{worker}"]
-    commands["letter_watcher"] = ["-m", "services.letter_service", "watch"]
-    commands["staff_console"] = ["-m", "services.letter_service", "console"]
+        commands["telegram_sim"] = simulator_argv(layout.sim_port)
+    commands.update((name, list(service.argv)) for name, service in SERVICES.items())
+    commands["gateway"].append("poll" if telegram.mode == "polling" else "webhook")
     return commands
 
 
 def connect_telegram(telegram: TelegramSide, layout: Layout, secret: str, village: str) -> None:
     """Set the bot's profile, and its webhook unless it polls, once the gateway answers."""
     client = TelegramClient(telegram.api_url, telegram.token)
+    gateway = f"http://127.0.0.1:{layout.gateway_port}"
     deadline = time.monotonic() + 30
     while True:
         try:
             if telegram.mode != "polling":
-                requests.get(f"http://127.0.0.1:{layout.gateway_port}/healthz", timeout=2)
+                requests.get(gateway + SERVICES["gateway"].health, timeout=2)
             bot_setup.configure_profile(client, village)
             break
         except (requests.RequestException, ServiceError):
@@ -276,7 +215,7 @@ def connect_telegram(telegram: TelegramSide, layout: Layout, secret: str, villag
                                    f"see {layout.logs}") from None
             time.sleep(0.3)
     if telegram.mode == "simulator":
-        bot_setup.set_webhook(client, f"http://127.0.0.1:{layout.gateway_port}", secret)
+        bot_setup.set_webhook(client, gateway, secret)
     elif telegram.mode == "webhook":
         bot_setup.set_webhook(client, telegram.public_url, secret)
 
@@ -326,22 +265,19 @@ def run(layout: Layout, env: dict[str, str]) -> None:
     secret = env.get("TELEGRAM_WEBHOOK_SECRET") or secrets.token_urlsafe(32)
     signing_key, verify_key = letter_keys(layout)
     gateway_url = f"http://127.0.0.1:{layout.gateway_port}"
-    child_env = dict(env, DATABASE_URL=layout.database_url,
-                     LETTER_SIGNING_KEY_FILE=str(signing_key), LETTER_VERIFY_KEY=verify_key,
-                     VERIFY_BASE_URL=env.get("VERIFY_BASE_URL") or telegram.public_url
-                     or gateway_url,
-                     CONSOLE_BIND=f"127.0.0.1:{layout.staff_port}",
-                     CONSOLE_SECRET_KEY=secrets.token_urlsafe(32),
-                     RABBITMQ_URL=f"amqp://guest:guest@127.0.0.1:{layout.amqp_port}/%2F",
-                     TELEGRAM_BOT_TOKEN=telegram.token, TELEGRAM_API_URL=telegram.api_url,
-                     TELEGRAM_WEBHOOK_SECRET=secret,
-                     GATEWAY_BIND=f"127.0.0.1:{layout.gateway_port}", PYTHONUNBUFFERED="1")
+    child_env = service_env(
+        env, rabbitmq_url=f"amqp://guest:guest@127.0.0.1:{layout.amqp_port}/%2F",
+        database_url=layout.database_url, telegram_api_url=telegram.api_url,
+        bot_token=telegram.token, webhook_secret=secret, gateway_port=layout.gateway_port,
+        console_port=layout.staff_port, console_secret_key=secrets.token_urlsafe(32),
+        signing_key_file=signing_key, verify_key=verify_key,
+        verify_base_url=env.get("VERIFY_BASE_URL") or telegram.public_url or gateway_url)
 
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
 
-    supervisor = Supervisor(layout.logs)
+    supervisor = Supervisor(layout.logs, STOP_TIMEOUT, echo=True)
     node = RabbitNode(layout.run_dir / "rabbitmq", layout.amqp_port, layout.console_port,
                       layout.dist_port, name="siades")
     print("starting RabbitMQ ...", flush=True)
@@ -360,16 +296,15 @@ def run(layout: Layout, env: dict[str, str]) -> None:
         print(banner(telegram, layout, village, bot, seeded, logins), flush=True)
         while not stopping.is_set():
             if (name := supervisor.exited()) is not None:
-                print(f"{name} exited with {supervisor.children[name].returncode}; "
+                print(f"{name} exited with {supervisor.processes[name].returncode}; "
                       f"stopping everything (see {layout.logs / name}.log).", flush=True)
                 break
             stopping.wait(0.5)
     finally:
         print("stopping ...", flush=True)
-        del supervisor.children["rabbitmq"]  # the broker goes last, once nothing uses it
         preparing = threading.Thread(target=node.prepare_stop)  # while the services stop
         preparing.start()
-        supervisor.stop_all()
+        supervisor.stop_all(keep=["rabbitmq"])  # the broker goes last, once nothing uses it
         preparing.join()
         node.stop()
         print("stopped.", flush=True)

@@ -1,6 +1,7 @@
-"""deploy/docker-compose*.yml: valid compose files, the same commands as the end-to-end tests,
-one broker user per service, scalable workers, health and restart policies, and the two sides
-(online host, village office) each complete on its own. Checked by parsing: no Docker engine."""
+"""deploy/docker-compose*.yml: valid compose files, the same commands as the end-to-end tests
+(tools/supervisor.py's table) with the variables each needs, one broker user per service,
+scalable workers, health and restart policies, and the two sides (online host, village office)
+each complete on its own. Checked by parsing: no Docker engine."""
 
 from __future__ import annotations
 
@@ -37,10 +38,12 @@ from tests.deploy.compose_model import (
     references,
     strings,
 )
-from tests.support.system import CONSOLE, SERVICES
+from tools.supervisor import INIT_DB, SERVICES, service_env
 
 CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
-INIT_DB = ["-m", "libs.siades", "init-db"]
+# Every process the project's image runs, by its compose service: make run's, the end-to-end
+# tests' and the benchmarks' one table (tools/supervisor.py), and the init job.
+TABLE = {service.compose: service for service in (*SERVICES.values(), INIT_DB)}
 
 # The processes of each side, as docs/DESIGN.md draws them.
 ONLINE_SIDE = {"rabbitmq", "gateway"}
@@ -154,7 +157,7 @@ def test_containers_run_exactly_the_commands_the_end_to_end_tests_run(base):
                              if i.keyword == "ENTRYPOINT" and i.stage == final), None) or []
     image_cmd = next(i.exec_form() for i in instructions
                      if i.keyword == "CMD" and i.stage == final)
-    expected = {**SERVICES, "console": CONSOLE, "init_db": INIT_DB}
+    expected = {name: list(service.argv) for name, service in TABLE.items()}
     services = app_services(base)
     assert set(services) == set(expected)  # no container runs something the tests do not
     for name, service in services.items():
@@ -163,6 +166,36 @@ def test_containers_run_exactly_the_commands_the_end_to_end_tests_run(base):
         # The tests run `sys.executable <args>`; in the image `python` is the venv's.
         assert argv == ["python", *expected[name]], name
     assert image_env(instructions)["PATH"].startswith("/opt/venv/bin:")
+
+
+def test_each_container_is_given_every_variable_its_service_needs(base):
+    # What a service needs has no default that would do; the image sets the two binds.
+    given_by_image = set(image_env(dockerfile()))
+    for name, service in app_services(base).items():
+        missing = set(TABLE[name].needs) - set(environment(service)) - given_by_image
+        assert not missing, (name, missing)
+
+
+def test_make_run_and_the_end_to_end_tests_give_every_service_what_it_needs():
+    env = service_env({}, rabbitmq_url="amqp://", database_url="sqlite://",
+                      telegram_api_url="http://sim", bot_token="1:T", webhook_secret="s",
+                      gateway_port=1, console_port=2, console_secret_key="k",
+                      signing_key_file="key.pem", verify_key="v", verify_base_url="http://v")
+    for service in SERVICES.values():
+        missing = set(service.needs) - set(env)
+        assert not missing, (service.name, missing)
+
+
+def test_each_healthcheck_asks_where_the_table_says_the_service_answers(base):
+    settings = image_env(dockerfile())
+    for name, service in app_services(base).items():
+        check, table = service["healthcheck"], TABLE[name]
+        if not table.health:
+            assert check == {"disable": True}, name  # the init job exits when done
+            continue
+        url = re.fullmatch(r"http://127\.0\.0\.1:(\d+)(/\S*)", check["test"][4])
+        where = dict(settings, **environment(service))[table.port_from]
+        assert (url.group(1), url.group(2)) == (where.rsplit(":", 1)[-1], table.health), name
 
 
 # --- (c) users, scaling, health, restarts, the broker -------------------------------------------

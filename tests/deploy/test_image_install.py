@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.compose_model import ROOT, DockerIgnore, dockerfile
-from tests.support.system import CONSOLE, SERVICES
+from tools.supervisor import SERVICES
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
-ENTRY_MODULES = sorted({args[1] for args in [*SERVICES.values(), CONSOLE]} | {
+ENTRY_MODULES = sorted({service.argv[1] for service in SERVICES.values()} | {
     "libs.siades", "tools.healthcheck"})
 
 

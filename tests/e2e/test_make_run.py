@@ -17,7 +17,7 @@ import requests
 
 from libs.siades.demo import DEMO_RESIDENTS
 from tests.support.listeners import beyond_loopback
-from tests.support.rabbit import free_port
+from tools.supervisor import free_port
 from tools.telegram_sim.app import create_app
 from tools.telegram_sim.testing import serve
 

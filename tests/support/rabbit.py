@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,13 +12,7 @@ import pytest
 import requests
 
 from tools.rabbitmq_node import RabbitNode
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tools.supervisor import free_port  # also where the tests take it from
 
 
 def own_node(directory: Path, name: str) -> Iterator[RabbitNode]:

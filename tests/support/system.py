@@ -7,27 +7,25 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import requests
 
 from libs.letter_tokens import generate_keypair
-from tests.support.rabbit import free_port
+from tools.supervisor import ROOT, SIMULATOR, Supervisor, free_port, service_env, simulator_argv
+from tools.supervisor import SERVICES as TABLE
+from tools.supervisor import SIM_TOKEN as TOKEN
 
-ROOT = Path(__file__).resolve().parents[2]
-TOKEN = "123456:SIM-TOKEN"
+__all__ = ["CONSOLE", "ROOT", "SECRET", "SERVICES", "TOKEN", "System"]
+
 SECRET = "e2e-webhook-secret"
 
-SERVICES = {
-    "gateway": ["-m", "services.gateway"],
-    "data_service": ["-m", "services.data_service"],
-    "letter_service": ["-m", "services.letter_service"],
-    "letter_watcher": ["-m", "services.letter_service", "watch"],
-    "notifier": ["-m", "services.notifier"],
-}
-CONSOLE = ["-m", "services.letter_service", "console"]
+# What start() runs (the staff console only on start_console()), by name: python <args>.
+SERVICES = {name: list(service.argv) for name, service in TABLE.items()
+            if name != "staff_console"}
+CONSOLE = list(TABLE["staff_console"].argv)
+GRACE = 20  # seconds a process gets to stop before it is killed
 
 
 class System:
@@ -42,23 +40,16 @@ class System:
         self.console = f"http://127.0.0.1:{self.console_port}"
         self.log_dir = log_dir
         signing_key, verify_key = generate_keypair(log_dir / "keys")
-        self.env = dict(
-            os.environ,
-            RABBITMQ_URL=amqp_url,
-            DATABASE_URL=database_url,
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            TELEGRAM_API_URL=self.sim,
-            TELEGRAM_WEBHOOK_SECRET=SECRET,
-            GATEWAY_BIND=f"127.0.0.1:{self.gateway_port}",
-            LETTER_SIGNING_KEY_FILE=str(signing_key),
-            LETTER_VERIFY_KEY=verify_key,
-            VERIFY_BASE_URL=self.gateway,
-            CONSOLE_BIND=f"127.0.0.1:{self.console_port}",
-            CONSOLE_SECRET_KEY="e2e-console-session-key",
-            RETRY_DELAY_MS="300",
-            PYTHONUNBUFFERED="1",
-        )
-        self.processes: dict[str, subprocess.Popen] = {}
+        self.env = service_env(
+            os.environ, rabbitmq_url=amqp_url, database_url=database_url,
+            telegram_api_url=self.sim, bot_token=TOKEN, webhook_secret=SECRET,
+            gateway_port=self.gateway_port, console_port=self.console_port,
+            console_secret_key="e2e-console-session-key", signing_key_file=signing_key,
+            verify_key=verify_key, verify_base_url=self.gateway)
+        self.env["RETRY_DELAY_MS"] = "300"
+        # In the test's own session: a kill is the process's alone.
+        self.children = Supervisor(log_dir, GRACE, own_session=False)
+        self.processes: dict[str, subprocess.Popen] = self.children.processes
         self.commands: dict[str, list[str]] = {}
         self.services = dict(SERVICES)  # what start() runs; a test may swap in a variant
         self.process_env: dict[str, dict[str, str]] = {}  # per process, over self.env
@@ -71,48 +62,30 @@ class System:
         default its entry in process_env)."""
         args = args or self.commands.get(name) or self.services[name]
         env = dict(self.env, **(self.process_env.get(name, {}) if env is None else env))
-        with open(self.log_dir / f"{name}.log", "ab") as log:
-            process = subprocess.Popen(
-                [sys.executable, *args], cwd=ROOT, env=env,
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            )
-        self.processes[name] = process
+        process = self.children.start(name, args, env)
         self.commands[name] = args
         return process
 
     def start(self) -> System:
         """Everything up, the webhook set, the gateway healthy."""
-        self.start_process("telegram_sim", ["-m", "tools.telegram_sim", "--port",
-                                            str(self.sim_port), "--token", TOKEN,
-                                            *self.sim_args])
+        self.start_process(SIMULATOR.name, simulator_argv(self.sim_port, *self.sim_args))
         for name in self.services:
             self.start_process(name)
-        self._wait_for(f"{self.sim}/sim/webhook")
-        self._wait_for(f"{self.gateway}/healthz")
+        self._wait_for(self.sim + SIMULATOR.health)
+        self._wait_for(self.gateway + TABLE["gateway"].health)
         self.bot("setWebhook", url=f"{self.gateway}/telegram/webhook", secret_token=SECRET)
         return self
 
     def start_console(self) -> None:
         """The staff console, once it answers."""
         self.start_process("staff_console", CONSOLE)
-        self._wait_for(f"{self.console}/masuk")
+        self._wait_for(self.console + TABLE["staff_console"].health)
 
-    def stop_process(self, name: str, sig=signal.SIGTERM, timeout: float = 20) -> int:
-        """Stop one process and return its exit code."""
-        if self.processes[name].poll() is None:
-            self.processes[name].send_signal(sig)
-        return self._reap(name, timeout)
+    def stop_process(self, name: str, sig=signal.SIGTERM, timeout: float = GRACE) -> int | None:
+        """Stop one process and return its exit code (None if it is not running here)."""
+        return self.children.stop(name, sig, timeout)
 
-    def _reap(self, name: str, timeout: float = 20) -> int:
-        process = self.processes.pop(name)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        return process.returncode
-
-    def kill(self, name: str, sig=signal.SIGKILL) -> int:
+    def kill(self, name: str, sig=signal.SIGKILL) -> int | None:
         """Kill one process outright (kill -9 by default); returns its exit code."""
         return self.stop_process(name, sig)
 
@@ -124,14 +97,8 @@ class System:
 
     def stop(self) -> None:
         """Stop every process, the simulator last."""
-        services = [n for n in self.processes if n != "telegram_sim"]
-        for name in services:  # all told at once: each takes a second or two to finish
-            if self.processes[name].poll() is None:
-                self.processes[name].send_signal(signal.SIGTERM)
-        for name in services:
-            self._reap(name)
-        if "telegram_sim" in self.processes:
-            self.stop_process("telegram_sim")
+        self.children.stop_all(keep=[SIMULATOR.name])  # all told at once: each takes a second
+        self.stop_process(SIMULATOR.name)
 
     def bot(self, method: str, **params) -> dict:
         """Call the Bot API on the simulator as the bot would."""
@@ -194,17 +161,5 @@ class System:
         return replies[0]
 
     def _wait_for(self, url: str, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                if requests.get(url, timeout=2).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            for name, process in self.processes.items():
-                if process.poll() is not None:
-                    log = (self.log_dir / f"{name}.log").read_text()[-3000:]
-                    raise RuntimeError(f"{name} exited with {process.returncode}:\n{log}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not answer within {timeout}s")
-            time.sleep(0.2)
+        """Wait until `url` answers 200; fail at once if a process has exited."""
+        self.children.wait_http(url, timeout)
