@@ -29,10 +29,10 @@ from sqlalchemy import select
 
 from libs import topology
 from libs.messaging import ChannelPublisher, connection_parameters, persistent
-from libs.siades import queries
 from libs.siades.cli import init_db, seed_demo
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.models import ALIVE, Resident
+from libs.siades.queries import registration
 from tools.rabbitmq_node import RabbitNode
 from tools.supervisor import Supervisor, free_port
 
@@ -235,8 +235,9 @@ def make_template(path: Path) -> list[int]:
             ids = session.scalars(select(Resident.id).where(Resident.base_status == ALIVE)
                                   .order_by(Resident.id)).all()
             for resident_id in ids:
-                if queries.link_chat(session, resident_id, LINKED_CHAT_BASE + resident_id, now):
-                    linked.append(LINKED_CHAT_BASE + resident_id)
+                chat = LINKED_CHAT_BASE + resident_id
+                if registration.link_chat(session, resident_id, chat, now):
+                    linked.append(chat)
         return linked
     finally:
         engine.dispose()

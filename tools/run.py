@@ -31,11 +31,11 @@ import requests
 
 from libs import letter_tokens
 from libs.errors import ServiceError
-from libs.siades import queries
 from libs.siades.bot_models import STAFF_HEAD, STAFF_OPERATOR
 from libs.siades.cli import create_staff, init_db, seed_demo
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS, PROGRAM_PERIOD, NotEmptyError
+from libs.siades.village import village_name as stored_village_name
 from libs.telegram import TelegramClient, Unauthorized
 from services.gateway import bot_setup
 from tools.rabbitmq_node import RABBIT_BIN, RabbitNode
@@ -183,7 +183,7 @@ def village_name(url: str) -> str:
     engine = make_engine(url)
     try:
         with make_session_factory(engine)() as session:
-            return f"Desa {queries.village_name(session) or ''}".strip()
+            return f"Desa {stored_village_name(session) or ''}".strip()
     finally:
         engine.dispose()
 
