@@ -36,8 +36,21 @@ def make_engine(url: str | URL) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     if backend in ("mysql", "mariadb"):
-        return create_engine(parsed, pool_pre_ping=True, pool_recycle=MYSQL_POOL_RECYCLE_S)
+        extra = {"connect_args": {"conv": _pymysql_conversions()}} \
+            if parsed.get_driver_name() == "pymysql" else {}
+        return create_engine(parsed, pool_pre_ping=True, pool_recycle=MYSQL_POOL_RECYCLE_S,
+                             **extra)
     return create_engine(parsed, pool_pre_ping=True)
+
+
+def _pymysql_conversions() -> dict:
+    """pymysql's conversions, with a RequestState sent as the number it is: pymysql picks an
+    encoder by exact type, and would quote an IntEnum as a string ('3')."""
+    from pymysql import converters
+
+    from libs.vocabulary.states import RequestState
+
+    return {**converters.conversions, RequestState: lambda value, _mapping=None: str(int(value))}
 
 
 def _sqlite_on_connect(dbapi_connection, _record) -> None:

@@ -17,6 +17,7 @@ from libs.siades.migrate import VERSION_TABLE
 from libs.siades.models import Resident
 from libs.siades.queries import assistance, registration, residents
 from libs.siades.village import village_name
+from libs.vocabulary.states import RequestState
 from tests.support.fixtures_mariadb import load_opensid_database
 
 pytestmark = pytest.mark.mariadb
@@ -188,3 +189,9 @@ def test_init_db_and_seed_demo_on_an_empty_mariadb(empty_mariadb_url, engine_for
         assert registration.nik_failures_since(session, "d" * 64, since) == \
             registration.Guesses(2, 2, t0)
         assert session.scalars(select(Resident.id)).all()
+
+
+def test_a_request_state_goes_to_mariadb_as_a_number(session):
+    # pymysql picks an encoder by exact type: unhelped, it sends an IntEnum as the string '3'.
+    sent = session.execute(text("SELECT :state"), {"state": RequestState.READY}).scalar_one()
+    assert sent == 3 and isinstance(sent, int)
