@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from libs.siades.db import make_engine, make_session_factory
+from tests.support.markers import SERVER_FIXTURES, server_markers
 from tests.support.rabbit import Broker, free_port
 from tools.rabbitmq_node import RabbitNode
 
@@ -66,7 +67,7 @@ def sqlite_url(seeded_sqlite_template, tmp_path):
     return f"sqlite:///{path}"
 
 
-@pytest.fixture(params=["sqlite", "mariadb"])
+@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
 def database_url(request, sqlite_url):
     """The seeded demo village, once on SQLite and once on MariaDB."""
     if request.param == "sqlite":
@@ -80,6 +81,33 @@ def session_factory(sqlite_url):
     engine = make_engine(sqlite_url)
     yield make_session_factory(engine)
     engine.dispose()
+
+
+def pytest_collection_modifyitems(items):
+    """Mark each test by the real servers its fixtures start (tests/support/markers.py)."""
+    for item in items:
+        for marker in sorted(server_markers(getattr(item, "fixturenames", ()))):
+            item.add_marker(marker)
+
+
+_running: dict[str, pytest.Item] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _running["item"] = item
+
+
+def pytest_fixture_setup(fixturedef, request):
+    """A server started for a test that lacks its marker fails at once: without the marker,
+    `make test-fast` would select that test and start (or wait for) the server."""
+    item = _running.get("item")
+    needed = SERVER_FIXTURES.get(fixturedef.argname, ())
+    missing = [m for m in needed if item is not None and item.get_closest_marker(m) is None]
+    if missing:
+        pytest.fail(f"{item.nodeid} starts {fixturedef.argname} but is not marked "
+                    f"{', '.join(missing)}: request it as a fixture, or mark the parameter "
+                    "that requests it (tests/support/markers.py)", pytrace=False)
 
 
 def pytest_report_header(config):

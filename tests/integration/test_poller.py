@@ -23,8 +23,6 @@ from tests.integration.test_messaging import get_all
 from tools.telegram_sim.app import create_app
 from tools.telegram_sim.testing import WebhookReceiver, serve
 
-pytestmark = pytest.mark.integration
-
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "4242:POLLER-TEST"
 RESIDENT = {"id": 7001, "first_name": "Wati"}

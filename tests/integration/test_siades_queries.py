@@ -16,8 +16,6 @@ from libs.siades.demo import DEMO_RESIDENTS, DEMO_RTM_NO, FAMILIES
 from libs.siades.models import Family, Program, ProgramParticipant, Resident
 from tests.support.fixtures_postgres import unique_database_name
 
-pytestmark = pytest.mark.postgres
-
 NOW = datetime(2025, 3, 1, 8, 30)
 ALL_PROGRAMS = ("PKH", "BPNT", "KIS")
 
@@ -39,7 +37,7 @@ def postgres_seeded_url(postgres_server):
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def session(request, seeded_template, tmp_path):
     if request.param == "sqlite":
         path = tmp_path / "demo.db"
