@@ -42,7 +42,10 @@ def started(node: ast.AST) -> set[str]:
 def unmarked_starters(path: Path, root: Path = TESTS) -> list[str]:
     """`path:name starts <server>` for each fixture, test or class that starts a server and
     that no marker (mapped fixture, module or function mark) accounts for."""
-    tree = ast.parse(path.read_text())
+    source = path.read_text()
+    if not any(starter in source for starter in STARTERS):
+        return []
+    tree = ast.parse(source)
     module_marks = marks(s.value for s in tree.body if isinstance(s, ast.Assign)
                          and any(ast.unparse(t) == "pytestmark" for t in s.targets))
     support = path.parent.name == "support"
