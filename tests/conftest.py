@@ -12,7 +12,6 @@ import pytest
 
 from libs.siades import accounts
 from libs.siades.db import make_engine, make_session_factory
-from tests.support.markers import SERVER_FIXTURES, server_markers
 from tests.support.rabbit import Broker, free_port
 from tools.rabbitmq_node import RabbitNode
 
@@ -20,6 +19,7 @@ pytest_plugins = [
     "tests.support.fixtures_mariadb",
     "tests.support.fixtures_opensid",
     "tests.support.fixtures_postgres",
+    "tests.support.markers",  # marks each test by the servers its fixtures start
 ]
 
 
@@ -96,33 +96,6 @@ def session_factory(sqlite_url):
     engine = make_engine(sqlite_url)
     yield make_session_factory(engine)
     engine.dispose()
-
-
-def pytest_collection_modifyitems(items):
-    """Mark each test by the real servers its fixtures start (tests/support/markers.py)."""
-    for item in items:
-        for marker in sorted(server_markers(getattr(item, "fixturenames", ()))):
-            item.add_marker(marker)
-
-
-_running: dict[str, pytest.Item] = {}
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item):
-    _running["item"] = item
-
-
-def pytest_fixture_setup(fixturedef, request):
-    """A server started for a test that lacks its marker fails at once: without the marker,
-    `make test-fast` would select that test and start (or wait for) the server."""
-    item = _running.get("item")
-    needed = SERVER_FIXTURES.get(fixturedef.argname, ())
-    missing = [m for m in needed if item is not None and item.get_closest_marker(m) is None]
-    if missing:
-        pytest.fail(f"{item.nodeid} starts {fixturedef.argname} but is not marked "
-                    f"{', '.join(missing)}: request it as a fixture, or mark the parameter "
-                    "that requests it (tests/support/markers.py)", pytrace=False)
 
 
 def pytest_report_header(config):
