@@ -28,8 +28,11 @@ run: install ## the whole system on the embedded defaults (SQLite, a private Rab
 test: install ## the whole test suite (starts its own RabbitMQ, MariaDB and PostgreSQL)
 	$(PY) -m pytest
 
-test-fast: install ## unit tests only
-	$(PY) -m pytest tests/unit
+NO_SERVER := not broker and not mariadb and not postgres and not opensid and not browser and not slow
+
+test-fast: install ## every test that needs no server (about a minute), and how long it took
+	@start=$$(date +%s); $(PY) -m pytest -m "$(NO_SERVER)"; status=$$?; \
+	  echo "test-fast: $$(( $$(date +%s) - start )) s"; exit $$status
 
 lint: install ## ruff
 	$(VENV)/bin/ruff check .

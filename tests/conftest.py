@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from libs.siades import accounts
 from libs.siades.db import make_engine, make_session_factory
 from tests.support.rabbit import Broker, free_port
 from tools.rabbitmq_node import RabbitNode
@@ -17,7 +19,21 @@ pytest_plugins = [
     "tests.support.fixtures_mariadb",
     "tests.support.fixtures_opensid",
     "tests.support.fixtures_postgres",
+    "tests.support.markers",  # marks each test by the servers its fixtures start
 ]
+
+
+CHEAP_SCRYPT = "scrypt:1024:8:1"  # n=2**10: about 4 ms a hash instead of 0.13 s
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    """Staff passwords hashed by scrypt at a low cost within the test process: the console tests
+    hash and check hundreds, and what they test is the accounts' rules, not scrypt's cost."""
+    monkeypatch.setattr(accounts, "PASSWORD_HASH_METHOD", CHEAP_SCRYPT)
+    auth = sys.modules.get("services.letter_service.console.auth")
+    if auth is not None:  # checked against for an unknown username, to take as long
+        monkeypatch.setattr(auth, "_DUMMY_HASH", accounts.hash_password("not a password"))
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +82,7 @@ def sqlite_url(seeded_sqlite_template, tmp_path):
     return f"sqlite:///{path}"
 
 
-@pytest.fixture(params=["sqlite", "mariadb"])
+@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
 def database_url(request, sqlite_url):
     """The seeded demo village, once on SQLite and once on MariaDB."""
     if request.param == "sqlite":

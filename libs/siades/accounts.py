@@ -9,6 +9,9 @@ import secrets
 from werkzeug.security import generate_password_hash
 
 MIN_PASSWORD_LENGTH = 8
+# werkzeug's scrypt (n=2**15, r=8, p=1): about 0.1 s a hash. The tests lower n (tests/conftest.py);
+# a stored hash names its own parameters, so checking it needs none of this.
+PASSWORD_HASH_METHOD = "scrypt"
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
 MAX_FULL_NAME_LENGTH = 100  # bot_staff.full_name
 # A temporary password is read aloud or copied by hand: no 0/o, 1/l/i.
@@ -34,7 +37,7 @@ def username_problem(username: str) -> str | None:
 
 def hash_password(password: str) -> str:
     """The stored form of a password: a salted scrypt hash."""
-    return generate_password_hash(password, method="scrypt")
+    return generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
 
 def temporary_password() -> str:

@@ -9,8 +9,6 @@ from playwright.sync_api import expect
 from libs.siades.demo import DEMO_RESIDENTS
 from tests.support.system import System
 
-pytestmark = pytest.mark.integration
-
 NIK, NO_KK, NAME = DEMO_RESIDENTS["head"]
 REPLY_TIMEOUT = 15_000  # ms: a reply crosses four processes and a broker
 

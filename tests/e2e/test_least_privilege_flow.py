@@ -15,8 +15,6 @@ from libs.siades.demo import DEMO_RESIDENTS
 from tests.support.deployed import import_deployment, remove_deployment
 from tests.support.system import System
 
-pytestmark = pytest.mark.integration
-
 NIK, NO_KK, NAME = DEMO_RESIDENTS["head"]
 USER = 7601
 USERS = {"gateway": "gateway", "data_service": "data_service",

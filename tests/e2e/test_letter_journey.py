@@ -21,8 +21,6 @@ from libs.siades.demo import DEMO_RESIDENTS
 from tests.support.console_client import Staff, texts_of
 from tests.support.system import System
 
-pytestmark = pytest.mark.integration
-
 NIK, NO_KK, NAME = DEMO_RESIDENTS["head"]
 USER = 7401
 

@@ -27,7 +27,7 @@ from services.letter_service.issuing import issue
 from tests.support.rabbit import own_node
 from tests.support.system import System
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.broker  # a node of its own (own_node), not the `broker` fixture
 
 REASON = "Nama usaha pada surat keliru"
 NOW = datetime(2026, 12, 3, 3, 0)

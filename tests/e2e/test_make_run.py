@@ -21,7 +21,7 @@ from tools.supervisor import free_port
 from tools.telegram_sim.app import create_app
 from tools.telegram_sim.testing import serve
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.broker  # `make run` starts a RabbitMQ node of its own
 
 ROOT = Path(__file__).resolve().parents[2]
 BANNER = "Layanan Desa is running"

@@ -22,8 +22,6 @@ from tests.support.console_client import Staff, texts_of
 from tests.support.opensid_print import periksa_form, print_request
 from tests.support.system import ROOT, System
 
-pytestmark = [pytest.mark.integration, pytest.mark.opensid_app]
-
 AHLUL_NIK, AHLUL_KK = "5201142005716996", "5201140104126994"  # KAWIN, no Layanan Mandiri
 ALLIF_NIK = "5201140706966997"  # AHLUL's son, BELUM KAWIN, has a Layanan Mandiri account
 

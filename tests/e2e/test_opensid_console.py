@@ -25,8 +25,6 @@ from tests.support.system import ROOT, System
 opensid, system = test_opensid_app.opensid, test_opensid_app.system  # the fixtures
 
 
-@pytest.mark.integration
-@pytest.mark.opensid_app
 def test_a_corrected_answer_and_a_returned_request_show_in_opensid_s_admin(system, opensid):
     engine = create_engine(opensid.database_url)
     create_staff(engine, "operator", "Baiq Operator", "operator", "operator-pass")
@@ -86,8 +84,6 @@ def system_2212(amqp_url, opensid_db_url, tmp_path):
     system.stop()
 
 
-@pytest.mark.integration
-@pytest.mark.mariadb
 def test_on_opensid_2212_a_correction_keeps_the_answers_as_the_chat_stores_them(
         system_2212, opensid_db_url):
     user = 8812

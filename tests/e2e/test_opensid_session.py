@@ -10,8 +10,6 @@ from sqlalchemy import create_engine, text
 
 from tests.support.system import ROOT, System
 
-pytestmark = [pytest.mark.integration, pytest.mark.mariadb]
-
 AHLUL_NIK, AHLUL_KK = "5201142005716996", "5201140104126994"
 
 

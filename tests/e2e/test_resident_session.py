@@ -18,8 +18,6 @@ from libs.siades.db import make_engine
 from libs.siades.demo import DEMO_RESIDENTS
 from tests.support.system import System
 
-pytestmark = pytest.mark.integration
-
 HEAD_NIK, HEAD_KK, HEAD_NAME = DEMO_RESIDENTS["head"]
 DEAD_NIK, DEAD_KK, _ = DEMO_RESIDENTS["dead"]
 

@@ -24,7 +24,7 @@ from tests.support.rabbit import own_node
 from tests.support.system import System
 from tools.rabbitmq_node import RabbitNode
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.broker  # a node of its own (own_node), not the `broker` fixture
 
 CHATS = [840_001 + i for i in range(30)]
 TEXTS = ["/start", "Biodata", "Surat", "Menu", "KIS", "SKU"]  # data and letter commands

@@ -25,8 +25,6 @@ from tests.support.faults import (
 )
 from tests.support.system import SERVICES, System
 
-pytestmark = pytest.mark.integration
-
 CHAT = 820_001
 COPIES = 3
 

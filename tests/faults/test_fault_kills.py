@@ -32,8 +32,6 @@ from tests.support.faults import (
 )
 from tests.support.system import System
 
-pytestmark = pytest.mark.integration
-
 RESIDENTS = 250  # each registers, then makes one more request: 500 in all
 FIRST_CHAT = 810_001
 # Registrations in bursts of 25 a second; a worker is killed while its queue holds a backlog,

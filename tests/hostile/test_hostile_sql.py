@@ -96,7 +96,6 @@ def as_field(text: str) -> str:
     return text if len(clean(text)) >= 3 else text * 3
 
 
-@pytest.mark.mariadb
 def test_sql_metacharacters_are_stored_as_typed(factory):
     registry = table_counts(factory)
     chat = Worker(factory)
@@ -153,7 +152,6 @@ WILDCARD_PAIRS = [
 ]
 
 
-@pytest.mark.mariadb
 def test_wildcards_match_no_resident(factory):
     # One database per backend for all pairs: making a seeded MariaDB database takes a while.
     with factory() as session:
@@ -176,7 +174,6 @@ letter_text = st.one_of(st.sampled_from(SQL_METACHARACTERS), texts(max_size=60),
                                  max_size=8).map("".join))
 
 
-@pytest.mark.mariadb
 @settings(HOSTILE, max_examples=20)
 @given(answers=st.lists(letter_text.filter(lambda t: parse_text(t).action == "answer"),
                         min_size=3, max_size=3))

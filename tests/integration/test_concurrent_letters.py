@@ -7,7 +7,6 @@ import threading
 import time
 from datetime import datetime
 
-import pytest
 from sqlalchemy import event, func, select
 
 from libs import topology
@@ -20,8 +19,6 @@ from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
 from services.letter_service import letter_requests
 from tests.support.racing import race
-
-pytestmark = pytest.mark.integration
 
 NIK, _, _ = DEMO_RESIDENTS["head"]
 NOW = datetime(2026, 11, 28, 6, 0, 0)

@@ -3,7 +3,6 @@ one resident, on SQLite and on MariaDB."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
 from libs import topology
@@ -13,8 +12,6 @@ from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.models import Resident
 from tests.support.racing import race
-
-pytestmark = pytest.mark.integration
 
 NIK, NO_KK, _ = DEMO_RESIDENTS["head"]
 WORKERS = 3

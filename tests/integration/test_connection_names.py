@@ -6,13 +6,10 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
 import requests
 
 from tests.support.rabbit import free_port
 from tests.support.system import System
-
-pytestmark = pytest.mark.integration
 
 NAMED = re.compile(r"(?P<service>.+) pid (?P<pid>\d+)")
 

@@ -10,8 +10,6 @@ from libs import notices, topology
 from libs.messaging import ERROR_HEADER, RETRIES_HEADER, persistent
 from tools import dead_letters
 
-pytestmark = pytest.mark.integration
-
 NIK = "3201234567890123"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 from sqlalchemy import select, text
 
 from libs.siades.db import make_engine, make_session_factory
@@ -16,8 +15,6 @@ from libs.siades.models import Resident
 from services.letter_service import letter_requests
 from services.letter_service.watcher import watch_once
 from tests.support.recording import RecordingPublisher as Recorder
-
-pytestmark = pytest.mark.integration
 
 CHAT = 6201
 NOW = datetime(2026, 11, 28, 6, 0, 0)

@@ -14,8 +14,6 @@ from libs.errors import PermanentError, TransientError
 from libs.messaging import Consumer, connection_parameters
 from libs.publishing import Publisher
 
-pytestmark = pytest.mark.integration
-
 
 def settings_for(url: str, **overrides) -> Settings:
     return Settings(rabbitmq_url=url, retry_delay_ms=200, max_retries=2, **overrides)

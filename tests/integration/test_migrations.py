@@ -22,14 +22,13 @@ from tests.support.schemas import (
     versions,
 )
 
-pytestmark = pytest.mark.integration
-
 HEADS = {"bot_0002", "opensid_0001"}
 REVISIONS = ["bot_0001", "bot_0002", "opensid_0001"]  # all, in order of name
 BOT_REVISIONS = ["bot_0001", "bot_0002"]
 
 
-@pytest.fixture(params=["sqlite", "mariadb", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb),
+                        pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_url(request, tmp_path) -> str:
     """A database with no table at all, once per kind of server."""
     if request.param == "sqlite":
@@ -121,7 +120,6 @@ def checksums(engine, tables) -> dict[str, int]:
         return dict(conn.execute(text(f"CHECKSUM TABLE {listed}")).all())
 
 
-@pytest.mark.mariadb
 def test_beside_opensid_only_bot_tables_come_and_go(opensid_db_url, engine_for):
     engine = engine_for(opensid_db_url)
     opensid = table_names(engine)
@@ -142,7 +140,6 @@ def test_beside_opensid_only_bot_tables_come_and_go(opensid_db_url, engine_for):
     assert show_create(engine, opensid) == ddl and checksums(engine, opensid) == sums
 
 
-@pytest.mark.mariadb
 def test_beside_opensid_a_pre_migrations_install_is_adopted(opensid_db_url, engine_for, capsys):
     engine = engine_for(opensid_db_url)
     make_pre_migrations_database(engine, standalone=False)

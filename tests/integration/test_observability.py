@@ -26,8 +26,6 @@ from services.letter_service.watcher import correlation_id as watcher_correlatio
 from tests.support.rabbit import free_port
 from tests.support.system import SECRET, TOKEN, System
 
-pytestmark = pytest.mark.integration
-
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "deploy" / "grafana" / "siades-dashboard.json"
 NIK, NO_KK, _ = DEMO_RESIDENTS["head"]

@@ -20,8 +20,6 @@ from libs.siades.village import village_name
 from libs.vocabulary.states import RequestState
 from tests.support.fixtures_mariadb import load_opensid_database
 
-pytestmark = pytest.mark.mariadb
-
 AHLUL_NIK, AHLUL_KK = "5201142005716996", "5201140104126994"
 KIS_ALIASES = ("KIS", "JAMKESMAS", "JKN-KIS", "PBI")
 BOT_TABLES = {m.__tablename__ for m in BOT_MODELS}

@@ -25,8 +25,6 @@ from services.gateway.commands import parse_text
 from services.letter_service.handlers import handle as handle_letter
 from services.letter_service.issuing import issue
 
-pytestmark = pytest.mark.mariadb
-
 AHLUL_NIK, AHLUL_KK = "5201142005716996", "5201140104126994"
 # AHMAD ALLIF RIZKI, AHLUL's son: BELUM KAWIN, and one of the two residents with a Layanan
 # Mandiri account in the demo

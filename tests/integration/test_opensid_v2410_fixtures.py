@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import text
 
 from tests.support.opensid_villages import TwoVillages, add_second_village
-
-pytestmark = pytest.mark.mariadb
 
 ALLIF_ID, ALLIF_NAME = 2, "AHMAD ALLIF RIZKI"  # has a Layanan Mandiri account in the demo
 SKU_ID = 192  # surat-keterangan-usaha, TinyMCE (jenis 3)
@@ -60,7 +57,6 @@ def test_two_villages_share_a_nik_once_per_village(two_village_v2410: TwoVillage
             (v.own_program.id, 2, "BPNT"), (v.shared_program.id, None, "KIS")]
 
 
-@pytest.mark.opensid_app
 def test_opensid_answers_the_admin_with_an_empty_request_list(opensid_v2410_app, engine_for):
     admin = opensid_v2410_app.admin()
     assert admin.list_permohonan() == []
@@ -69,7 +65,6 @@ def test_opensid_answers_the_admin_with_an_empty_request_list(opensid_v2410_app,
         assert conn.scalar(text("SELECT COUNT(*) FROM log_login")) == 1
 
 
-@pytest.mark.opensid_app
 def test_a_request_written_to_the_database_is_listed_until_reset(opensid_v2410_app, engine_for):
     app = opensid_v2410_app
     engine = engine_for(app.database_url)
@@ -83,7 +78,6 @@ def test_a_request_written_to_the_database_is_listed_until_reset(opensid_v2410_a
     assert app.admin().list_permohonan() == []
 
 
-@pytest.mark.opensid_app
 def test_opensid_lists_only_its_own_village_beside_a_second_one(opensid_v2410_app, engine_for):
     app = opensid_v2410_app
     village = add_second_village(app.database_url)

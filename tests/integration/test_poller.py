@@ -23,8 +23,6 @@ from tests.integration.test_messaging import get_all
 from tools.telegram_sim.app import create_app
 from tools.telegram_sim.testing import WebhookReceiver, serve
 
-pytestmark = pytest.mark.integration
-
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "4242:POLLER-TEST"
 RESIDENT = {"id": 7001, "first_name": "Wati"}
@@ -129,7 +127,9 @@ def test_the_poll_command_stops_at_once_on_sigterm_mid_long_poll(sim_url, amqp_u
     try:
         update_id = write(sim_url, "Menu")
         assert queued_update_ids(amqp_url, expect=1) == [update_id]
-        time.sleep(0.5)  # now waiting in getUpdates' 25-second long poll
+        deadline = time.monotonic() + 10  # the next getUpdates confirms it, then long-polls 25 s
+        while pending(sim_url) and time.monotonic() < deadline:
+            time.sleep(0.05)
         started = time.monotonic()
         poller.send_signal(signal.SIGTERM)
         poller.wait(10)

@@ -27,8 +27,6 @@ from libs.siades.models import LOOKUP_MODELS, Resident
 from libs.siades.queries import registration
 from services.data_service.handlers import handle
 
-pytestmark = [pytest.mark.integration, pytest.mark.postgres]
-
 NOW = datetime(2026, 11, 28, 6, 0, 0)
 SETTINGS = Settings()
 ALL_PROGRAMS = ("PKH", "BPNT", "KIS")

@@ -19,8 +19,6 @@ from libs.errors import PermanentError, TransientError
 from libs.messaging import connection_parameters
 from libs.publishing import Publisher
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def publisher(amqp_url):

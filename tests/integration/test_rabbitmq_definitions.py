@@ -26,8 +26,6 @@ from tests.support.deployed import (
 )
 from tools import deploy_config
 
-pytestmark = pytest.mark.integration
-
 DATA, LETTER, NOTIFIER = topology.DATA_QUEUE, topology.LETTER_QUEUE, topology.NOTIFIER_QUEUE
 DEAD = {queue: topology.dead_queue(queue) for queue in (DATA, LETTER, NOTIFIER)}
 NOTICES = {queue: topology.notice_queue(queue) for queue in (DATA, LETTER)}

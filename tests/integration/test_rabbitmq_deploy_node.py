@@ -19,7 +19,7 @@ from tools import deploy_config
 from tools.deploy_tls import make_certificates
 from tools.rabbitmq_node import RabbitNode
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.broker  # a node of its own (DeployNode), not the `broker` fixture
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "rabbitmq"
 

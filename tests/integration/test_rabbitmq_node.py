@@ -13,7 +13,7 @@ from tests.support.listeners import beyond_loopback, listening
 from tests.support.rabbit import free_port
 from tools.rabbitmq_node import RabbitNode
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.broker  # nodes of its own, beside the `broker` fixture
 
 EPMD = shutil.which("epmd") or "epmd"
 

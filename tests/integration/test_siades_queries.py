@@ -18,8 +18,6 @@ from libs.siades.queries import assistance, registration, residents
 from libs.siades.village import village_name
 from tests.support.fixtures_postgres import unique_database_name
 
-pytestmark = pytest.mark.postgres
-
 NOW = datetime(2025, 3, 1, 8, 30)
 ALL_PROGRAMS = ("PKH", "BPNT", "KIS")
 
@@ -41,7 +39,7 @@ def postgres_seeded_url(postgres_server):
     return url
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def session(request, seeded_template, tmp_path):
     if request.param == "sqlite":
         path = tmp_path / "demo.db"

@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 from sqlalchemy import func, select
 
 from libs import topology
@@ -19,8 +18,6 @@ from libs.siades.demo import DEMO_RESIDENTS
 from libs.siades.models import Resident
 from tests.integration.test_messaging import get_all
 from tests.support.system import ROOT
-
-pytestmark = pytest.mark.integration
 
 
 def run_worker(module: str, amqp_url: str, db_url: str) -> subprocess.Popen:

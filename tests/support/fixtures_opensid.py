@@ -5,7 +5,7 @@
 the bot is pointed at), `admin_user`, `admin_password`, `admin()` (a logged-in admin.py client),
 `sql()` (as MariaDB's root), `reset()`. `opensid_v2410_app` resets it first: every test starts
 from the demo database, with no OpenSID caches or sessions left by the test before.
-Mark such tests `@pytest.mark.opensid_app`. Enable with
+Tests that request it are marked `opensid` (tests/support/markers.py). Enable with
 `pytest_plugins = ["tests.support.fixtures_opensid"]`.
 """
 

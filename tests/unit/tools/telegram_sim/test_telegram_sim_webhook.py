@@ -22,7 +22,7 @@ from tools.telegram_sim.testing import WebhookReceiver, serve
 
 AHLUL = {"id": 1001, "first_name": "Ahlul"}
 SITI = {"id": 1002, "first_name": "Siti"}
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _sim_threads() -> list[threading.Thread]:

@@ -101,12 +101,16 @@ def test_the_database_away_before_the_call_sends_nothing(session_factory):
 
 
 def test_a_sent_message_that_cannot_be_recorded_is_not_sent_again(session_factory, monkeypatch):
+    import functools
+
     from sqlalchemy import event
     from sqlalchemy.exc import OperationalError
 
     from services.notifier import sender
 
-    monkeypatch.setattr(sender.time, "sleep", lambda _seconds: None)
+    # Its retry delays are a default argument, bound when the module loaded: pass them.
+    no_wait = functools.partial(sender._record_sent, sleep=lambda _seconds: None)
+    monkeypatch.setattr(sender, "_record_sent", no_wait)
 
     def database_away(session, *_):
         if any(isinstance(obj, Notification) for obj in session.new):

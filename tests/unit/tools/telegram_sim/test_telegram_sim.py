@@ -184,7 +184,10 @@ def test_a_second_get_updates_terminates_the_first(client, app):
     first = threading.Thread(
         target=lambda: answers.append(api(app.test_client(), "getUpdates", timeout=5)))
     first.start()
-    time.sleep(0.2)
+    # The first poll counts itself under the queue's lock and holds it until it waits.
+    queue, deadline = app.extensions["telegram_sim"].queue, time.monotonic() + 5
+    while queue._poller == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert api(client, "getUpdates", timeout=0).json["ok"]
     first.join(5)
     assert answers[0].status_code == 409

@@ -27,7 +27,7 @@ from tests.support.schemas import (
     versions,
 )
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[4]
 HEADS = {"bot_0002", "opensid_0001"}
 REVISIONS = ["bot_0001", "bot_0002", "opensid_0001"]  # all, in order of name
 BOT_REVISIONS = ["bot_0001", "bot_0002"]

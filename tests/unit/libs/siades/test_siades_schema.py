@@ -24,7 +24,7 @@ from libs.siades.lookups import LOOKUPS
 from libs.siades.migrate import VERSION_TABLE
 from libs.siades.models import Family, Program, Resident
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[4]
 MALE_FIRST_NAMES = set(IndonesianNames.first_names_male)
 FEMALE_FIRST_NAMES = set(IndonesianNames.first_names_female)
 ALL_TABLES = set(Base.metadata.tables)

@@ -26,8 +26,8 @@ from libs.siades.db import session_scope
 from libs.siades.letters import LetterLog, LetterRequest
 from libs.siades.models import Resident
 from services.letter_service.watcher import unpublished
-from tests.unit import test_console
-from tests.unit.test_console import (
+from tests.unit.services.letter_service.console import test_console
+from tests.unit.services.letter_service.console.test_console import (
     HEAD_NAME,
     HEAD_NIK,
     SKU_FIELDS,

@@ -14,7 +14,7 @@ import pytest
 
 from libs.logs import correlated, setup_logging
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 NIK = "5201142005716996"
 SIM_TOKEN = "123456:SIM-TOKEN"
 # Shaped like a real token, made at run time so that no file holds one.
