@@ -2,6 +2,7 @@
 letter kinds, the buttons' callback words, how a program participation stands.
 
 The online side (the gateway, its verify page, bot setup) imports these and never the village
-database: nothing in this package may import SQLAlchemy or libs.siades
-(tests/unit/test_online_imports.py checks it). The database side builds on them in libs/siades.
+database: nothing in this package may import SQLAlchemy or libs.siades (checked by
+tests/unit/services/gateway/test_online_imports.py). The database side builds on them in
+libs/siades.
 """

@@ -3,7 +3,7 @@ letter's title and the label of its button under the list of kinds.
 
 The one source of the kinds: the gateway parses the codes from here (services/gateway/commands.py),
 libs/texts.py lists them and lays out their buttons, and libs/siades/letter_kinds.py says what
-each one asks and which OpenSID format it is (tests/unit/test_vocabulary.py checks they agree).
+each one asks and which OpenSID format it is (tests/unit/libs/test_vocabulary.py checks they agree).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import requests
 from libs import runtime
 from tests.support.rabbit import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
