@@ -31,7 +31,7 @@ test: install ## the whole test suite (starts its own RabbitMQ, MariaDB and Post
 NO_SERVER := not broker and not mariadb and not postgres and not opensid and not browser and not slow
 
 test-fast: install ## every test that needs no server (about a minute), and how long it took
-	@start=$$(date +%s); $(PY) -m pytest -m "$(NO_SERVER)"; status=$$?; \
+	@start=$$(date +%s); $(PY) -m pytest -n auto -m "$(NO_SERVER)"; status=$$?; \
 	  echo "test-fast: $$(( $$(date +%s) - start )) s"; exit $$status
 
 lint: install ## ruff
