@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import ssl
 import sys
 import threading
@@ -240,11 +239,6 @@ class Consumer:
     def stop(self, *_args) -> None:
         """Finish the message in hand, then leave the loop."""
         self._stopping.set()
-
-    def install_signal_handlers(self) -> None:
-        """Stop cleanly on SIGTERM and SIGINT."""
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
 
     def run(self) -> None:
         """Consume until stop() is called, reconnecting with backoff on connection loss."""
