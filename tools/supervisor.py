@@ -27,8 +27,10 @@ from pathlib import Path
 
 import requests
 
+from tools.telegram_sim import DEFAULT_TOKEN
+
 ROOT = Path(__file__).resolve().parents[1]
-SIM_TOKEN = "123456:SIM-TOKEN"  # the simulator's bot token (tools.telegram_sim's default)
+SIM_TOKEN = DEFAULT_TOKEN  # the simulator's bot token
 
 
 @dataclass(frozen=True)

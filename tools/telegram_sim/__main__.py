@@ -15,10 +15,10 @@ from dataclasses import fields
 
 from werkzeug.serving import make_server
 
+from tools.telegram_sim import DEFAULT_TOKEN
 from tools.telegram_sim.app import QuietRequestHandler, create_app
 from tools.telegram_sim.limits import Limits
 
-DEFAULT_TOKEN = "123456:SIM-TOKEN"
 log = logging.getLogger("tools.telegram_sim")
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from libs.logs import correlated, setup_logging
+from tools.supervisor import SIM_TOKEN
 
 ROOT = Path(__file__).resolve().parents[3]
 NIK = "5201142005716996"
-SIM_TOKEN = "123456:SIM-TOKEN"
 # Shaped like a real token, made at run time so that no file holds one.
 REAL_SHAPE = "7" * 10 + ":" + "Ab_-" * 8 + "xyz"
 
@@ -102,6 +102,7 @@ SERVICE_SNIPPET = """
 import logging
 from libs.config import Settings
 from libs.logs import correlated, setup_logging
+from tools.supervisor import SIM_TOKEN
 settings = Settings.from_env()
 setup_logging("notifier", settings.log_level, settings.log_format)
 log = logging.getLogger("services.notifier.sender")
