@@ -105,6 +105,20 @@ class Settings:
     # Reverse proxies in front of the console that set X-Forwarded-For; 0: the client address
     # is the TCP peer's (request.remote_addr).
     console_trusted_proxies: int = env("CONSOLE_TRUSTED_PROXIES", 0)
+    # Where staff reach the console from a phone: the staff alerts' buttons open it there.
+    console_public_url: str = env("CONSOLE_PUBLIC_URL", "http://127.0.0.1:8090",
+                                  parse=_without_trailing_slash)
+    # Complaints: a photo larger than this is refused (Telegram's bots may fetch 20 MB at most);
+    # and where OpenSID's admin shows complaint photos (its desa/upload/pengaduan/), if it runs
+    # on this host: the photos of public complaints are copied there. Empty: nowhere.
+    complaint_photo_max_bytes: int = env("COMPLAINT_PHOTO_MAX_BYTES", 5 * 1024 * 1024)
+    opensid_pengaduan_dir: str = env("OPENSID_PENGADUAN_DIR", "")
+    # A letter request still waiting (status 1 or 2), or a complaint unanswered, this long is
+    # escalated once to the Kepala Desa; the office's daily summary goes at this local hour.
+    sla_hours: float = env("SLA_HOURS", 24.0)
+    digest_hour: int = env("DIGEST_HOUR", 7)
+    # How long a staff member's Telegram linking code works.
+    staff_link_minutes: int = env("STAFF_LINK_MINUTES", 15)
     max_body_bytes: int = env("MAX_BODY_BYTES", 256 * 1024)
     prefetch: int = env("PREFETCH", 1)
     retry_delay_ms: int = env("RETRY_DELAY_MS", 1000)

@@ -48,6 +48,10 @@ class Command:
     callback_query_id: str | None = None
     callback_message_id: int | None = None  # the message whose inline button was tapped
     sent_at: int = 0
+    # What the message carried besides text: {"type": "photo" | "document", "file_id",
+    # "file_unique_id", "file_size", "mime_type"?, "file_name"?} or {"type": "location",
+    # "latitude", "longitude"} (services/gateway/updates.py).
+    attachment: dict[str, Any] | None = None
 
     @property
     def routing_key(self) -> str:
@@ -57,7 +61,12 @@ class Command:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One Bot API call the notifier should make on a worker's behalf."""
+    """One Bot API call the notifier should make on a worker's behalf.
+
+    `getFile` is a download, not a message: the notifier fetches Telegram's file
+    `extra["file_id"]` and stores it in `bot_received_files` row `extra["received_file"]`;
+    if it cannot be kept, `text` goes to the chat with the reason (services/notifier/files.py).
+    """
 
     message_id: str
     chat_id: int
@@ -87,6 +96,7 @@ class CommandSchema(Schema):
     callback_query_id = fields.String(load_default=None, allow_none=True)
     callback_message_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     sent_at = fields.Integer(load_default=0)
+    attachment = fields.Dict(keys=fields.String(), load_default=None, allow_none=True)
 
     @post_load
     def make(self, data, **kwargs) -> Command:
@@ -104,7 +114,7 @@ class OutgoingSchema(Schema):
     method = fields.String(
         load_default="sendMessage",
         validate=validate.OneOf(["sendMessage", "sendDocument", "answerCallbackQuery",
-                                 "editMessageReplyMarkup"]),
+                                 "editMessageReplyMarkup", "getFile"]),
     )
     parse_mode = fields.String(load_default="HTML", allow_none=True)
     reply_markup = fields.Dict(load_default=None, allow_none=True)
@@ -124,6 +134,13 @@ class OutgoingSchema(Schema):
         if data.get("method") == "editMessageReplyMarkup" and (
                 type(message_id) is not int):
             raise ValidationError("editMessageReplyMarkup needs an integer extra.message_id")
+
+    @validates_schema
+    def download_names_its_file(self, data, **kwargs) -> None:
+        extra = data.get("extra", {})
+        if data.get("method") == "getFile" and not (
+                isinstance(extra.get("file_id"), str) and type(extra.get("received_file")) is int):
+            raise ValidationError("getFile needs extra.file_id and an integer extra.received_file")
 
     @post_load
     def make(self, data, **kwargs) -> Outgoing:

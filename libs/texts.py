@@ -13,6 +13,7 @@ MAIN_MENU = {
     "keyboard": [
         [{"text": "Biodata"}, {"text": "Keluarga"}, {"text": "Surat"}],
         [{"text": "PKH"}, {"text": "BPNT"}, {"text": "KIS"}],
+        [{"text": "Aduan"}, {"text": "Status"}],
     ],
     "resize_keyboard": True,
     "is_persistent": True,
@@ -30,7 +31,9 @@ WELCOME_REGISTERED = (
     "• <b>Biodata</b> – data diri Anda\n"
     "• <b>Keluarga</b> – anggota keluarga dalam Kartu Keluarga\n"
     "• <b>Surat</b> – pengajuan surat keterangan\n"
-    "• <b>PKH</b>, <b>BPNT</b>, <b>KIS</b> – kepesertaan bantuan sosial"
+    "• <b>PKH</b>, <b>BPNT</b>, <b>KIS</b> – kepesertaan bantuan sosial\n"
+    "• <b>Aduan</b> – sampaikan keluhan atau laporan kepada kantor desa\n"
+    "• <b>Status</b> – surat dan aduan Anda beserta keadaannya"
 )
 
 HOW_TO_REGISTER = (
@@ -467,3 +470,10 @@ CONSOLE_UNLOCKED = (
     "Petugas kantor desa telah membuka kunci pendaftaran akun ini. Anda dapat mendaftar lagi "
     "sekarang: ketik /start lalu ikuti petunjuknya."
 )
+
+
+# --- Complaints from the chat (services/letter_service/complaints/flow.py) --------------------
+
+# --- The office's answers to a complaint, to the resident (complaint_watch.py) -----------------
+
+# --- Staff in Telegram: linking, alerts, escalation, the daily summary (staff_alerts.py) -------

@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Float,
+    Index,
     Integer,
     LargeBinary,
     SmallInteger,
@@ -114,7 +116,9 @@ class Staff(Base):
     """A village office account for the staff console; the password is stored hashed."""
 
     __tablename__ = "bot_staff"
-    __table_args__ = MYSQL_TABLE_ARGS
+    # A unique index rather than a constraint: SQLite adds one to a table without copying it.
+    __table_args__ = (Index("ix_bot_staff_telegram_chat_id", "telegram_chat_id", unique=True),
+                      MYSQL_TABLE_ARGS)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(100))
@@ -125,6 +129,121 @@ class Staff(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
                                                        server_default=false())
     created_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+    # The staff member's own Telegram chat, linked with a one-time code: alerts go there.
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class StaffLinkCode(Base):
+    """A one-time code the console showed a staff member, to send to the bot from their own
+    Telegram account; only its keyed digest is stored."""
+
+    __tablename__ = "bot_staff_link_codes"
+    __table_args__ = MYSQL_TABLE_ARGS
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(PreciseDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(PreciseDateTime, nullable=True)
+
+
+class StaffAlert(Base):
+    """An alert sent to the office's Telegram chats, by its key (`request-12:new`,
+    `complaint-5:overdue`, `digest:2026-12-04`): each goes once."""
+
+    __tablename__ = "bot_staff_alerts"
+    __table_args__ = MYSQL_TABLE_ARGS
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+
+
+class Complaint(Base):
+    """A complaint a resident sent from the chat: kept here whether public or private, with
+    its photo and location. A public one is also a `pengaduan` row (`pengaduan_id`), where
+    OpenSID's admin sees and answers it; `status` follows that row."""
+
+    __tablename__ = "bot_complaints"
+    __table_args__ = MYSQL_TABLE_ARGS
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    resident_id: Mapped[int] = mapped_column(Integer, index=True)  # tweb_penduduk.id
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean)
+    photo_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # bot_received_files.id
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    pengaduan_id: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)
+    status: Mapped[int] = mapped_column(SmallInteger, default=1)  # a ComplaintState
+    created_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+    first_answer_at: Mapped[datetime | None] = mapped_column(PreciseDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(PreciseDateTime, nullable=True)
+
+
+class ComplaintReply(Base):
+    """An answer to a complaint, whoever wrote it (our console, OpenSID's admin) and the status
+    it set; `told_at`: when the resident's message about it was stored for the notifier."""
+
+    __tablename__ = "bot_complaint_replies"
+    __table_args__ = MYSQL_TABLE_ARGS
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(Integer, index=True)
+    # The answer's own `pengaduan` row, for a public complaint; NULL for a private one.
+    pengaduan_id: Mapped[int | None] = mapped_column(Integer, unique=True, nullable=True)
+    staff_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # bot_staff.id, if ours
+    author: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[int] = mapped_column(SmallInteger)  # a ComplaintState
+    created_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+    told_at: Mapped[datetime | None] = mapped_column(PreciseDateTime, nullable=True)
+
+
+class ComplaintDraft(Base):
+    """A complaint in the making (the guided flow), one per chat; `awaiting` is the step asked
+    (isi, foto, lokasi, publik), NULL at the summary."""
+
+    __tablename__ = "bot_complaint_drafts"
+    __table_args__ = MYSQL_TABLE_ARGS
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    title: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    photo_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # bot_received_files.id
+    photo_skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    location_skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    public: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    awaiting: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    # The one-line form: everything given at once, so only the public/private choice is asked.
+    one_line: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow, onupdate=utcnow)
+
+
+FILE_PENDING, FILE_STORED, FILE_REFUSED = "pending", "stored", "refused"
+
+
+class ReceivedFile(Base):
+    """A file a resident sent (a complaint's photo): the worker records it `pending` with
+    Telegram's file_id, the notifier downloads it (getFile) and stores the bytes, or says why
+    not (`refused`, `reason`)."""
+
+    __tablename__ = "bot_received_files"
+    __table_args__ = MYSQL_TABLE_ARGS
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str] = mapped_column(String(64))
+    declared_size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    state: Mapped[str] = mapped_column(String(10), default=FILE_PENDING)
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    mime_type: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    size: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    content: Mapped[bytes | None] = mapped_column(
+        LargeBinary(2**24).with_variant(mysql.LONGBLOB(), "mysql", "mariadb"), nullable=True,
+        deferred=True)
+    # Where the file was also written for OpenSID's admin (desa/upload/pengaduan/<name>).
+    opensid_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(PreciseDateTime, default=utcnow)
+    stored_at: Mapped[datetime | None] = mapped_column(PreciseDateTime, nullable=True)
 
 
 class LetterDocument(Base):
@@ -185,4 +304,6 @@ class LetterTransition(Base):
 
 
 BOT_MODELS = (InboxEntry, OutboxEntry, RegistrationAttempt, LoginAttempt, Notification, Chat,
-              AuditEntry, Staff, LetterDocument, LetterDraft, LetterStatusSeen, LetterTransition)
+              AuditEntry, Staff, StaffLinkCode, StaffAlert, Complaint, ComplaintReply,
+              ComplaintDraft, ReceivedFile, LetterDocument, LetterDraft, LetterStatusSeen,
+              LetterTransition)

@@ -232,6 +232,7 @@ class Resident(VillageRow, Base):
 
 # Registered on the same Base; importing them here makes `models` the one import that
 # brings every OpenSID table into Base.metadata.
+from libs.siades.complaints import Pengaduan  # noqa: E402
 from libs.siades.letters import (  # noqa: E402
     LetterFormat,
     LetterLog,
@@ -249,6 +250,6 @@ LOOKUP_MODELS = (
 __all__ = [
     "ALIVE", "HEAD_OF_FAMILY", "LOOKUP_MODELS", "Area", "BaseStatus", "BloodType", "Citizenship",
     "Education", "Family", "FamilyRole", "Household", "LetterFormat", "LetterLog",
-    "LetterRequest", "MaritalStatus", "Occupation", "Program", "ProgramParticipant", "Religion",
-    "Resident", "Setting", "Sex", "VillageConfig",
+    "LetterRequest", "MaritalStatus", "Occupation", "Pengaduan", "Program",
+    "ProgramParticipant", "Religion", "Resident", "Setting", "Sex", "VillageConfig",
 ]

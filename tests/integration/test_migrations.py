@@ -22,9 +22,10 @@ from tests.support.schemas import (
     versions,
 )
 
-HEADS = {"bot_0002", "opensid_0001"}
-REVISIONS = ["bot_0001", "bot_0002", "opensid_0001"]  # all, in order of name
-BOT_REVISIONS = ["bot_0001", "bot_0002"]
+HEADS = {"bot_0003", "opensid_0002"}
+# all, in order of name
+REVISIONS = ["bot_0001", "bot_0002", "bot_0003", "opensid_0001", "opensid_0002"]
+BOT_REVISIONS = ["bot_0001", "bot_0002", "bot_0003"]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb),
@@ -42,7 +43,9 @@ def empty_postgres_url(postgres_url) -> str:
 
 
 # The tables bot revisions after the baseline create: an adopted database gets only these.
-LATER_TABLES = {"bot_login_attempts"}
+LATER_TABLES = {"bot_login_attempts", "bot_complaints", "bot_complaint_replies",
+                "bot_complaint_drafts", "bot_received_files", "bot_staff_link_codes",
+                "bot_staff_alerts"}
 
 
 def created_tables(out: str) -> set[str]:
@@ -81,7 +84,7 @@ def test_bot_branch_down_and_up_leaves_the_registry(empty_url, engine_for):
     registry = rows(engine, OPENSID_TABLES)
     downgrade_bot_branch(engine)
     assert table_names(engine) == OPENSID_TABLES | {migrate.VERSION_TABLE}
-    assert versions(engine) == {"opensid_0001"}
+    assert versions(engine) == {"opensid_0002"}
     assert rows(engine, OPENSID_TABLES) == registry
     assert migrate.upgrade(engine).applied == BOT_REVISIONS
     assert table_names(engine) == MIGRATED_TABLES and diff(engine) == []
@@ -136,7 +139,7 @@ def test_beside_opensid_only_bot_tables_come_and_go(opensid_db_url, engine_for):
 
     downgrade_bot_branch(engine)
     assert table_names(engine) == opensid | {migrate.VERSION_TABLE}
-    assert versions(engine) == {"opensid_0001"}
+    assert versions(engine) == {"opensid_0002"}
     assert show_create(engine, opensid) == ddl and checksums(engine, opensid) == sums
 
 

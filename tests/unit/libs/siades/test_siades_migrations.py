@@ -28,9 +28,10 @@ from tests.support.schemas import (
 )
 
 REPO = Path(__file__).resolve().parents[4]
-HEADS = {"bot_0002", "opensid_0001"}
-REVISIONS = ["bot_0001", "bot_0002", "opensid_0001"]  # all, in order of name
-BOT_REVISIONS = ["bot_0001", "bot_0002"]
+HEADS = {"bot_0003", "opensid_0002"}
+# all, in order of name
+REVISIONS = ["bot_0001", "bot_0002", "bot_0003", "opensid_0001", "opensid_0002"]
+BOT_REVISIONS = ["bot_0001", "bot_0002", "bot_0003"]
 # The bot_ tables of the first init-db, before the letters came (3254dd8).
 FIRST_BOT_TABLES = ("bot_inbox", "bot_outbox", "bot_registration_attempts",
                     "bot_notifications", "bot_chats", "bot_audit")
@@ -108,7 +109,7 @@ def test_schema_sql_writes_the_ddl_without_connecting(tmp_path, capsys):
         assert f"CREATE TABLE {name} (" in everything
         assert (f"CREATE TABLE {name} (" in bot_only) == name.startswith("bot_")
     assert "INSERT INTO bot_alembic_version (version_num) VALUES ('bot_0001')" in bot_only
-    assert "UPDATE bot_alembic_version SET version_num='bot_0002'" in bot_only
+    assert "UPDATE bot_alembic_version SET version_num='bot_0003'" in bot_only
 
 
 def test_the_alembic_command_works_from_any_directory(tmp_path, engine, db_url):
@@ -121,6 +122,6 @@ def test_the_alembic_command_works_from_any_directory(tmp_path, engine, db_url):
         done = subprocess.run([alembic, "-c", ini, *args], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
-    assert "bot_0002 (head)" in done.stdout and "opensid_0001 (head)" in done.stdout
+    assert "bot_0003 (head)" in done.stdout and "opensid_0002 (head)" in done.stdout
     assert versions(engine) == HEADS and diff(engine) == []
 
