@@ -477,3 +477,22 @@ CONSOLE_UNLOCKED = (
 # --- The office's answers to a complaint, to the resident (complaint_watch.py) -----------------
 
 # --- Staff in Telegram: linking, alerts, escalation, the daily summary (staff_alerts.py) -------
+# Linking (services/letter_service/staff_link.py): the console shows the code.
+STAFF_LINK_HOW = (
+    "Untuk petugas kantor desa: buka konsol petugas, menu <b>Akun Saya</b> → "
+    "<b>Hubungkan Telegram</b>, lalu kirim kode yang tampil di sana:\n<code>STAF KODE</code>"
+)
+STAFF_LINK_REFUSED = (
+    "Kode tidak berlaku: salah ketik, sudah dipakai, atau sudah kedaluwarsa. Minta kode baru "
+    "di konsol petugas (Akun Saya → Hubungkan Telegram)."
+)
+STAFF_LINKED = (
+    "Akun Telegram ini sekarang terhubung dengan akun petugas <b>{name}</b>. Pemberitahuan "
+    "permohonan surat dan aduan baru akan dikirim ke sini.\nKetik <code>STAF BERHENTI</code> "
+    "untuk memutus hubungan ini."
+)
+STAFF_UNLINKED = (
+    "Hubungan akun Telegram ini dengan akun petugas telah diputus. Pemberitahuan kantor desa "
+    "tidak dikirim ke sini lagi."
+)
+STAFF_UNLINK_NONE = "Akun Telegram ini tidak terhubung dengan akun petugas mana pun."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from libs.vocabulary import callbacks
+from libs.vocabulary import callbacks, complaints, staff
 from libs.vocabulary.kinds import KINDS
 
 MAX_ARG = 1000
@@ -32,6 +32,9 @@ LETTER_KEYWORDS = {"surat": "list", STATUS_KEYWORD: "status", CANCEL_KEYWORD: "c
 # `AJUKAN SKU`, `AJUKAN KIRIM`, `AJUKAN UBAH tujuan`: the guided request's buttons
 DRAFT_KEYWORD = callbacks.DRAFT.lower()
 LETTER_KINDS = tuple(kind.word for kind in KINDS.values())  # `sku`, `SKU#...`
+# `Aduan`, `ADUAN#judul#isi`, `ADUAN KIRIM`...: the complaint (libs/vocabulary/complaints.py)
+COMPLAINT_KEYWORD = complaints.WORD.lower()
+STAFF_KEYWORD = staff.WORD.lower()  # `STAF <code>`: a staff member links their own Telegram
 
 
 class Parsed(NamedTuple):
@@ -73,11 +76,22 @@ def parse_text(text: str) -> Parsed:
         return Parsed("letter", "cancel", (words[1][:MAX_ARG],))  # `Batal 12`: that request
     if keyword == DRAFT_KEYWORD and not sep:
         return Parsed("letter", "draft", tuple(w[:MAX_ARG] for w in words[1:3]))
+    if keyword == COMPLAINT_KEYWORD:
+        if sep:
+            return Parsed("letter", "complaint", ("#", *fields))  # the one-line complaint
+        return Parsed("letter", "complaint", tuple(w[:MAX_ARG] for w in words[1:3]))
+    if keyword == STAFF_KEYWORD and not sep and len(words) <= 2:
+        return Parsed("letter", "staff", tuple(w[:MAX_ARG] for w in words[1:2]))
     if keyword in LETTER_KINDS and len(words) == 1:
         if sep:
             return Parsed("letter", "request", (keyword.upper(), *fields))
         return Parsed("letter", "help", (keyword.upper(),))
     return free_text(text)
+
+
+def attachment() -> Parsed:
+    """A photo, a file or a location: maybe the step of a complaint being written."""
+    return Parsed("letter", "attachment")
 
 
 def _is_slash(word: str) -> bool:

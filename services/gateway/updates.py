@@ -14,7 +14,7 @@ import re
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from libs.contracts import MAX_TEXT, Command, command_message_id
-from services.gateway.commands import Parsed, parse_text
+from services.gateway.commands import Parsed, attachment, parse_text
 
 
 class InvalidUpdate(ValueError):
@@ -51,12 +51,36 @@ class ChatSchema(_Lenient):
     type = fields.String(required=True)
 
 
+class _FileSchema(_Lenient):
+    file_id = _Text(required=True, validate=validate.Length(1, 255))
+    file_unique_id = _Text(required=True, validate=validate.Length(1, 64))
+    file_size = fields.Integer(load_default=None, strict=True, validate=validate.Range(0))
+
+
+class PhotoSizeSchema(_FileSchema):
+    width = fields.Integer(load_default=0, strict=True)
+    height = fields.Integer(load_default=0, strict=True)
+
+
+class DocumentSchema(_FileSchema):
+    file_name = _Text(load_default=None)
+    mime_type = _Text(load_default=None)
+
+
+class LocationSchema(_Lenient):
+    latitude = fields.Float(required=True)
+    longitude = fields.Float(required=True)
+
+
 class MessageSchema(_Lenient):
     message_id = fields.Integer(required=True, strict=True)
     date = fields.Integer(load_default=0)
     chat = fields.Nested(ChatSchema, required=True)
     from_ = fields.Nested(UserSchema, data_key="from", load_default=None)
     text = _Text(load_default=None)
+    photo = fields.List(fields.Nested(PhotoSizeSchema), load_default=None)
+    document = fields.Nested(DocumentSchema, load_default=None)
+    location = fields.Nested(LocationSchema, load_default=None)
 
 
 class CallbackQuerySchema(_Lenient):
@@ -96,9 +120,32 @@ def _from_message(update_id: int, message: dict) -> Command | None:
     if message["chat"]["type"] != "private" or sender is None or sender["is_bot"]:
         return None  # personal data is never answered in groups or channels
     text = message["text"]
-    parsed = parse_text(text) if text is not None else Parsed("data", "unknown")
+    carried = _attachment(message)
+    if carried is not None:
+        parsed = attachment()
+    else:
+        parsed = parse_text(text) if text is not None else Parsed("data", "unknown")
     return _command(update_id, message["chat"]["id"], sender, parsed, text or "",
-                    sent_at=message["date"])
+                    sent_at=message["date"], attachment=carried)
+
+
+def _attachment(message: dict) -> dict | None:
+    """A photo (its largest size: Telegram lists them smallest first), a document or a
+    location, as the letter service reads it; None for a text message."""
+    if message["photo"]:
+        largest = max(message["photo"], key=lambda size: (size["width"] * size["height"],
+                                                          size["file_size"] or 0))
+        return {"type": "photo", "file_id": largest["file_id"],
+                "file_unique_id": largest["file_unique_id"], "file_size": largest["file_size"]}
+    if message["document"] is not None:
+        document = message["document"]
+        return {"type": "document", "file_id": document["file_id"],
+                "file_unique_id": document["file_unique_id"],
+                "file_size": document["file_size"], "mime_type": document["mime_type"],
+                "file_name": (document["file_name"] or "")[:255]}
+    if message["location"] is not None:
+        return {"type": "location", **message["location"]}
+    return None
 
 
 def _from_callback(update_id: int, query: dict) -> Command | None:

@@ -29,7 +29,8 @@ from libs.siades.letters import LetterRequest
 from libs.siades.queries import registration
 from libs.vocabulary import callbacks
 from libs.vocabulary.states import IN_PROCESS, RequestState
-from services.letter_service import drafts, letter_requests
+from services.letter_service import drafts, letter_requests, staff_link
+from services.letter_service.complaints import flow as complaints
 from services.letter_service.fields import FieldError, check_fields
 from services.letter_service.submission import (
     Context,
@@ -43,6 +44,8 @@ from services.letter_service.submission import (
 def handle(command: Command, session: Session, settings: Settings, now: datetime
            ) -> list[Outgoing]:
     """Answer one letter command."""
+    if command.action == "staff":  # staff need not be residents
+        return staff_link.handle(command, session, now)
     resident = registration.resident_by_chat(session, command.chat_id)
     if resident is None:
         if command.action == "answer":
@@ -229,4 +232,6 @@ ACTIONS = {
     "cancel": cancel,
     "draft": draft,
     "answer": answer,
+    "complaint": complaints.command,
+    "attachment": complaints.attachment,
 }
