@@ -139,8 +139,10 @@ class OutgoingSchema(Schema):
     def download_names_its_file(self, data, **kwargs) -> None:
         extra = data.get("extra", {})
         if data.get("method") == "getFile" and not (
-                isinstance(extra.get("file_id"), str) and type(extra.get("received_file")) is int):
-            raise ValidationError("getFile needs extra.file_id and an integer extra.received_file")
+                isinstance(extra.get("file_id"), str) and type(extra.get("received_file")) is int
+                and type(extra.get("max_bytes")) is int):
+            raise ValidationError(
+                "getFile needs extra.file_id and integer extra.received_file and max_bytes")
 
     @post_load
     def make(self, data, **kwargs) -> Outgoing:

@@ -43,6 +43,13 @@ class Replies:
                          extra={"message_id": self.command.callback_message_id})
         return self.items
 
+    def download(self, file_id: str, received_file: int, max_bytes: int) -> list[Outgoing]:
+        """Have the notifier fetch a file the resident sent into its bot_received_files row
+        (in the chat's order: before the replies queued after it)."""
+        self._append("", method="getFile", parse_mode=None, extra={
+            "file_id": file_id, "received_file": received_file, "max_bytes": max_bytes})
+        return self.items
+
     def _append(self, text: str, **fields) -> None:
         self.items.append(Outgoing(
             message_id=f"{self.command.message_id}:{len(self.items)}",

@@ -47,12 +47,17 @@ class RateLimited(TransientError):
     """Too many requests (429); wait `retry_after` seconds."""
 
 
+class FileTooLarge(PermanentError):
+    """A file to download is larger than the caller accepts."""
+
+
 class TelegramClient:
-    """Calls `{api_url}/bot{token}/{method}`."""
+    """Calls `{api_url}/bot{token}/{method}`; downloads `{api_url}/file/bot{token}/{path}`."""
 
     def __init__(self, api_url: str, token: str, session: requests.Session | None = None,
                  read_timeout: float = READ_TIMEOUT):
         self._base = f"{api_url.rstrip('/')}/bot{token}/"
+        self._files = f"{api_url.rstrip('/')}/file/bot{token}/"
         self._session = session or requests.Session()
         self._read_timeout = read_timeout
 
@@ -103,6 +108,32 @@ class TelegramClient:
         params = {"chat_id": chat_id, "caption": caption, "parse_mode": parse_mode,
                   "reply_markup": reply_markup}
         return self.call("sendDocument", params, files={"document": (filename, content)})
+
+    def download(self, file_path: str, max_bytes: int) -> bytes:
+        """The file getFile named `file_path`; FileTooLarge past `max_bytes` (read no further)."""
+        started = time.monotonic()
+        try:
+            with self._session.get(self._files + file_path, stream=True,
+                                   timeout=(CONNECT_TIMEOUT, self._read_timeout)) as response:
+                if response.status_code != 200:
+                    _count("download", metrics.http_status(response.status_code), started)
+                    if response.status_code in (400, 404):
+                        raise BadRequest(f"download: {response.status_code}")
+                    raise TransientError(f"download: {response.status_code}")
+                content = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    content += chunk
+                    if len(content) > max_bytes:
+                        raise FileTooLarge(f"download: more than {max_bytes} bytes")
+        except requests.Timeout:
+            _count("download", "timeout", started)
+            raise TransientError("download: Telegram did not answer in time") from None
+        except requests.RequestException as exc:
+            _count("download", "network", started)
+            raise TransientError(f"download: cannot reach Telegram ({type(exc).__name__})") \
+                from None
+        _count("download", "200", started)
+        return bytes(content)
 
     def get_me(self) -> dict:
         """getMe: the bot's own User, and the proof that the token works."""

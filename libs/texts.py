@@ -6,7 +6,7 @@ Values that come from residents or the registry are escaped by the caller with
 The words they share with the code (states, kinds, callback words) are libs/vocabulary's.
 """
 
-from libs.vocabulary import callbacks, kinds, programs, states
+from libs.vocabulary import callbacks, complaints, kinds, programs, states
 from libs.vocabulary.states import RequestState
 
 MAIN_MENU = {
@@ -235,9 +235,6 @@ LETTER_FIELD_LINE = "• {label}: {value}"
 LETTER_STATES = states.STATUS_NAMES  # OpenSID's names, as the staff console shows them too
 # Status 5 as the resident reads it (services/letter_service/letter_requests.py `ending`).
 LETTER_END_STATES = {"cancelled": "Dibatalkan", "rejected": "Ditolak", "withdrawn": "Dicabut"}
-LETTER_STATUS_NONE = (
-    "Anda belum pernah mengajukan surat melalui Telegram. Ketik <b>Surat</b> untuk memulai."
-)
 LETTER_STATUS_HEADER = "<b>Permohonan surat Anda</b>"
 LETTER_STATUS_ENTRY = (
     "• <b>{number}</b> {title}: <b>{state}</b>\n  diajukan {submitted}, diperbarui {updated}"
@@ -473,6 +470,141 @@ CONSOLE_UNLOCKED = (
 
 
 # --- Complaints from the chat (services/letter_service/complaints/flow.py) --------------------
+# The guided complaint: four steps (what happened; a photo; the place; public or private), then
+# a summary to send or change. The one-line form asks only the public/private choice.
+COMPLAINT_STEP = "<b>Aduan</b> ({step}/4)\n"
+COMPLAINT_ASK_TEXT = COMPLAINT_STEP.format(step=1) + (
+    "Ceritakan apa yang terjadi: apa masalahnya, di mana, dan sejak kapan.\n"
+    "<i>Ketik dalam satu pesan, {min} sampai {max} huruf.</i>"
+)
+COMPLAINT_ASK_PHOTO = COMPLAINT_STEP.format(step=2) + (
+    "Kirim <b>foto</b> sebagai bukti bila ada (pilih foto dari galeri atau kamera, kirim "
+    "sebagai foto). Tidak ada foto? Tekan <b>Lewati</b>."
+)
+COMPLAINT_ASK_LOCATION = COMPLAINT_STEP.format(step=3) + (
+    "Bagikan <b>lokasi</b> kejadian bila perlu: tekan tombol <b>📍 Kirim lokasi</b> di bawah "
+    "(lokasi Anda saat ini), atau 📎 → Lokasi untuk memilih tempat di peta. Tidak perlu? "
+    "Tekan <b>Lewati</b>."
+)
+COMPLAINT_ASK_VISIBILITY = (
+    "{step}<b>Boleh aduan ini tampil di situs web desa?</b>\n"
+    "• <b>Publik</b>: judul, isi, foto dan nama Anda tampil di halaman Pengaduan situs desa, "
+    "bersama tanggapan kantor desa. Siapa pun dapat membacanya.\n"
+    "• <b>Privat</b>: hanya petugas kantor desa yang membacanya. Nama Anda tidak tampil di "
+    "mana pun.\n"
+    "Tanggapan kantor desa dikirim ke sini, apa pun pilihan Anda."
+)
+COMPLAINT_SUMMARY = (
+    "<b>Periksa aduan Anda</b>\n"
+    "Judul: {title}\n"
+    "Isi: {body}\n"
+    "Foto: {photo}\n"
+    "Lokasi: {location}\n"
+    "Tampil di situs desa: {visibility}\n\n"
+    "Tekan <b>Kirim</b> bila sudah benar, atau pilih yang ingin diubah."
+)
+COMPLAINT_PHOTO_STATES = {
+    None: "tidak ada",
+    "pending": "ada (sedang disimpan)",
+    "stored": "ada",
+    "refused": "tidak dapat disimpan (kirim foto lain lewat Ubah foto)",
+}
+COMPLAINT_NO_LOCATION = "tidak ada"
+COMPLAINT_LOCATION = "{latitude}, {longitude}"
+COMPLAINT_VISIBILITY = {True: "ya, publik", False: "tidak, privat"}
+COMPLAINT_SKIP_TEXT = "Lewati"
+COMPLAINT_SKIP_BUTTON = {"text": COMPLAINT_SKIP_TEXT,
+                         "callback_data": complaints.button(complaints.SKIP)}
+COMPLAINT_CANCEL_BUTTON = {"text": "Batalkan aduan",
+                           "callback_data": complaints.button(complaints.DISCARD)}
+COMPLAINT_SEND_BUTTON = {"text": "Kirim aduan",
+                         "callback_data": complaints.button(complaints.SEND)}
+COMPLAINT_PUBLIC_BUTTON = {"text": "🌐 Publik",
+                           "callback_data": complaints.button(complaints.PUBLIC)}
+COMPLAINT_PRIVATE_BUTTON = {"text": "🔒 Privat",
+                            "callback_data": complaints.button(complaints.PRIVATE)}
+COMPLAINT_CHANGE_BUTTONS = {  # by step
+    complaints.STEP_TEXT: "Ubah isi",
+    complaints.STEP_PHOTO: "Ubah foto",
+    complaints.STEP_LOCATION: "Ubah lokasi",
+    complaints.STEP_VISIBILITY: "Ubah publik/privat",
+}
+# The location step's reply keyboard: Telegram's own "share my location" button.
+COMPLAINT_LOCATION_KEYBOARD = {
+    "keyboard": [[{"text": "📍 Kirim lokasi", "request_location": True}],
+                 [{"text": COMPLAINT_SKIP_TEXT}, {"text": callbacks.CANCEL}]],
+    "resize_keyboard": True,
+    "one_time_keyboard": True,
+}
+COMPLAINT_PHOTO_TAKEN = "Foto diterima."
+COMPLAINT_LOCATION_TAKEN = "Lokasi diterima."
+COMPLAINT_FILED = (
+    "Aduan Anda telah diterima dengan nomor <b>A-{number}</b> ({visibility}).\n"
+    "Kantor desa akan menanggapinya; tanggapan dan perubahan keadaannya dikirim ke sini. "
+    "Ketik <b>Status</b> untuk melihat aduan Anda."
+)
+COMPLAINT_FILED_VISIBILITY = {True: "publik: tampil di situs desa", False: "privat"}
+COMPLAINT_CANCELLED = "Penulisan aduan dibatalkan. Tidak ada yang dikirim."
+# Refusals: what is wrong, and the step asked again.
+COMPLAINT_TEXT_TOO_SHORT = (
+    "Ceritakan sedikit lebih lengkap: paling sedikit {min} huruf (tertulis {given})."
+)
+COMPLAINT_TEXT_TOO_LONG = (
+    "Aduan terlalu panjang: paling banyak {max} huruf (tertulis {given}). Ringkas, lalu kirim "
+    "lagi. Foto dan lokasi dapat ditambahkan pada langkah berikutnya."
+)
+COMPLAINT_TITLE_BAD = "Judul aduan harus {min} sampai {max} huruf (tertulis {given})."
+COMPLAINT_ONE_LINE_HOW = (
+    "Format aduan satu baris:\n<code>ADUAN#judul#isi aduan</code>\n"
+    "Contoh: <code>ADUAN#Lampu jalan mati#Lampu jalan di depan masjid RT 02 mati sejak "
+    "seminggu.</code>\nAtau ketik <b>Aduan</b> saja untuk ditanya satu per satu, dengan foto "
+    "dan lokasi."
+)
+COMPLAINT_NOT_A_PHOTO = (
+    "Berkas itu bukan foto (yang diterima: JPG atau PNG). Kirim foto, atau tekan "
+    "<b>Lewati</b>."
+)
+COMPLAINT_PHOTO_TOO_BIG = (
+    "Foto terlalu besar ({size}; paling besar {limit}). Kirim sebagai foto biasa (bukan "
+    "berkas) agar Telegram mengecilkannya, atau tekan <b>Lewati</b>."
+)
+COMPLAINT_LOCATION_ABROAD = (
+    "Lokasi itu di luar Indonesia ({latitude}, {longitude}). Bagikan lokasi kejadian di desa, "
+    "atau tekan <b>Lewati</b>."
+)
+COMPLAINT_WANTS_PHOTO = "Langkah ini menunggu foto. "
+COMPLAINT_WANTS_LOCATION = "Langkah ini menunggu lokasi. "
+COMPLAINT_WANTS_CHOICE = "Pilih salah satu tombol: Publik atau Privat. "
+COMPLAINT_ATTACHMENT_UNASKED = (
+    "Foto dan lokasi diterima sebagai bagian dari aduan. Ketik <b>Aduan</b> untuk menulis "
+    "aduan; foto dan lokasi ditanyakan di langkahnya."
+)
+COMPLAINT_TOO_MANY = (
+    "Anda sudah mengirim {count} aduan dalam 24 jam terakhir, batas untuk satu akun. Aduan "
+    "yang mendesak dapat disampaikan langsung ke kantor desa."
+)
+COMPLAINT_GONE = "Aduan ini sudah dikirim atau dibatalkan. Ketik Aduan untuk menulis yang baru."
+# Downloading the photo (services/notifier/files.py): the reason, then the sentence.
+COMPLAINT_PHOTO_REFUSED = (
+    "Foto yang Anda kirim tidak dapat disimpan: {reason}. Aduan tetap dapat dikirim tanpa "
+    "foto, atau kirim foto lain lewat <b>Ubah foto</b> pada ringkasan."
+)
+COMPLAINT_PHOTO_REASONS = {
+    "too_big": "ukurannya melebihi {limit}",
+    "not_image": "isinya bukan gambar JPG atau PNG",
+    "unavailable": "Telegram tidak lagi menyediakan berkasnya",
+}
+# `Status`: complaints below the letter requests.
+COMPLAINT_STATUS_HEADER = "<b>Aduan Anda</b>"
+COMPLAINT_STATUS_ENTRY = (
+    "• <b>A-{number}</b> {title}: <b>{state}</b> ({visibility})\n  dikirim {sent}{answers}"
+)
+COMPLAINT_STATUS_ANSWERS = ", {count} tanggapan"
+COMPLAINT_STATUS_VISIBILITY = {True: "publik", False: "privat"}
+STATUS_NONE = (
+    "Anda belum pernah mengajukan surat atau mengirim aduan melalui Telegram. Ketik "
+    "<b>Surat</b> atau <b>Aduan</b> untuk memulai."
+)
 
 # --- The office's answers to a complaint, to the resident (complaint_watch.py) -----------------
 

@@ -6,7 +6,10 @@
     AJUKAN SKU / KIRIM / UBAH <field> / BATAL    the guided request, one question per field
     AJUKAN LENGKAPI <id>     complete a request the office returned (Belum Lengkap)
     any other text           the answer to the question asked, else the short help
-    Status                   the resident's requests
+    Status                   the resident's requests, then their complaints
+    Aduan / ADUAN#judul#isi  a complaint, guided or in one line (complaints/flow.py); a photo
+                             or a location sent is a step of it
+    STAF <code>              a staff member links their own Telegram (staff_link.py)
     Batal [<id>]             cancel the guided form being filled in; else ask to confirm
                              cancelling the request in process (its buttons:
                              AJUKAN BATALKAN <id> / AJUKAN LANJUTKAN <id>)
@@ -21,8 +24,9 @@ from sqlalchemy.orm import Session
 from libs import texts
 from libs.config import Settings
 from libs.contracts import Command, Outgoing
-from libs.formatting import tanggal, value
+from libs.formatting import local_time, tanggal, value
 from libs.replies import reply
+from libs.siades.bot_models import ComplaintDraft, LetterDraft
 from libs.siades.letter_forms import LetterForm, kinds_by_format
 from libs.siades.letter_kinds import KINDS
 from libs.siades.letters import LetterRequest
@@ -31,6 +35,7 @@ from libs.vocabulary import callbacks
 from libs.vocabulary.states import IN_PROCESS, RequestState
 from services.letter_service import drafts, letter_requests, staff_link
 from services.letter_service.complaints import flow as complaints
+from services.letter_service.complaints import records as complaint_records
 from services.letter_service.fields import FieldError, check_fields
 from services.letter_service.submission import (
     Context,
@@ -91,20 +96,39 @@ def request_in_one_line(ctx: Context) -> list[Outgoing]:
 
 
 def status(ctx: Context) -> list[Outgoing]:
+    """The resident's letter requests, then their complaints."""
     found = letter_requests.history(ctx.session, ctx.resident)
-    if not found:
-        return ctx.reply(texts.LETTER_STATUS_NONE)
-    lines = [texts.LETTER_STATUS_HEADER]
-    kinds = kinds_by_format(ctx.session)  # one look at the formats for the whole list
-    for request in found:
-        kind = kinds.get(request.format_id)
-        lines.append(texts.LETTER_STATUS_ENTRY.format(
-            number=request.id, title=kind.title if kind else texts.LETTER_UNNAMED_ENTRY,
-            state=letter_requests.state_name(ctx.session, request),
-            submitted=tanggal(request.created_at), updated=tanggal(request.updated_at))
-            + _status_note(ctx, request))
+    filed = complaint_records.history(ctx.session, ctx.resident)
+    if not found and not filed:
+        return ctx.reply(texts.STATUS_NONE)
+    sections = []
+    if found:
+        lines = [texts.LETTER_STATUS_HEADER]
+        kinds = kinds_by_format(ctx.session)  # one look at the formats for the whole list
+        for request in found:
+            kind = kinds.get(request.format_id)
+            lines.append(texts.LETTER_STATUS_ENTRY.format(
+                number=request.id, title=kind.title if kind else texts.LETTER_UNNAMED_ENTRY,
+                state=letter_requests.state_name(ctx.session, request),
+                submitted=tanggal(request.created_at), updated=tanggal(request.updated_at))
+                + _status_note(ctx, request))
+        sections.append("\n".join(lines))
+    if filed:
+        sections.append("\n".join([texts.COMPLAINT_STATUS_HEADER, *(
+            _complaint_line(ctx, complaint) for complaint in filed)]))
     returned = [[complete_button(r)] for r in found if r.status == RequestState.INCOMPLETE]
-    return ctx.reply("\n".join(lines), {"inline_keyboard": returned} if returned else None)
+    return ctx.reply("\n\n".join(sections),
+                     {"inline_keyboard": returned} if returned else None)
+
+
+def _complaint_line(ctx: Context, complaint) -> str:
+    answers = len(complaint_records.replies(ctx.session, complaint))
+    return texts.COMPLAINT_STATUS_ENTRY.format(
+        number=complaint.id, title=value(complaint.title),
+        state=complaint_records.state_name(complaint.status),
+        visibility=texts.COMPLAINT_STATUS_VISIBILITY[complaint.public],
+        sent=tanggal(local_time(complaint.created_at, ctx.settings.timezone)),
+        answers=texts.COMPLAINT_STATUS_ANSWERS.format(count=answers) if answers else "")
 
 
 def _status_note(ctx: Context, request: LetterRequest) -> str:
@@ -129,6 +153,8 @@ def cancel(ctx: Context) -> list[Outgoing]:
     """`Batal`: the guided form being filled in, and only it; else the confirmation to cancel
     the request in process (`Batal <id>`: that request)."""
     args = ctx.command.args
+    if not args and complaints.discard(ctx):
+        return ctx.reply(texts.COMPLAINT_CANCELLED)
     if not args and drafts.discard(ctx.session, ctx.command.chat_id):
         return ctx.reply(texts.DRAFT_CANCELLED)
     if args:
@@ -210,11 +236,23 @@ def draft(ctx: Context) -> list[Outgoing]:
 
 
 def answer(ctx: Context) -> list[Outgoing]:
-    """Free text: the answer to the guided request's question, if one was asked."""
-    answered = drafts.answer(ctx, ctx.command.args[0] if ctx.command.args else "")
-    if answered is not None:
-        return answered
+    """Free text: the answer to the question asked, the complaint's or the guided request's
+    (the one begun or moved on last, if both are open)."""
+    text = ctx.command.args[0] if ctx.command.args else ""
+    for take in _by_recency(ctx, (complaints.answer, lambda c: drafts.answer(c, text))):
+        answered = take(ctx)
+        if answered is not None:
+            return answered
     return ctx.reply(texts.UNKNOWN_COMMAND)
+
+
+def _by_recency(ctx: Context, takers: tuple) -> tuple:
+    """(complaint's, letter's) taker, the most recently touched draft's first."""
+    complaint = ctx.session.get(ComplaintDraft, ctx.command.chat_id)
+    letter = ctx.session.get(LetterDraft, ctx.command.chat_id)
+    if complaint is not None and letter is not None and letter.updated_at > complaint.updated_at:
+        return takers[::-1]
+    return takers
 
 
 def _complete(ctx: Context, number: str) -> list[Outgoing]:

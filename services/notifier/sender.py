@@ -30,6 +30,7 @@ from libs.outbox import SEQUENCE_HEADER
 from libs.siades.bot_models import Chat, LetterDocument, Notification
 from libs.siades.coltypes import utcnow
 from libs.telegram import BadRequest, Forbidden, RateLimited, TelegramClient
+from services.notifier import files
 from services.notifier.splitting import split_text
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class Delivery:
     def counts_as_message(self) -> bool:
         """Whether Telegram counts this call against the chat's limit: only sends do (not a
         callback answer, not taking a spent keyboard off)."""
-        return self.message.method.startswith("send")
+        return self.message.method.startswith("send")  # a download (getFile) is no message
 
 
 def step(client: TelegramClient, delivery: Delivery, factory: sessionmaker) -> Result:
@@ -140,6 +141,8 @@ def call(client: TelegramClient, message: Outgoing, text: str, factory: sessionm
         return _remove_keyboard(client, message)
     if message.method == "sendDocument":
         return _send_document(client, message, factory)
+    if message.method == "getFile":
+        return files.fetch(client, message, factory)
     return client.send_message(message.chat_id, text, message.parse_mode,
                                message.reply_markup if last else None)
 

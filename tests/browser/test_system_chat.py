@@ -40,7 +40,8 @@ def test_a_demo_resident_registers_by_typing_then_taps_biodata(browser_context, 
     expect(registered.locator("strong").first).to_have_text(NAME)  # <b> from parse_mode HTML
 
     keyboard = page.get_by_test_id("reply-keyboard").get_by_test_id("reply-keyboard-button")
-    expect(keyboard).to_have_text(["Biodata", "Keluarga", "Surat", "PKH", "BPNT", "KIS"])
+    expect(keyboard).to_have_text(["Biodata", "Keluarga", "Surat", "PKH", "BPNT", "KIS",
+                                     "Aduan", "Status"])
     keyboard.filter(has_text="Biodata").click()
     biodata = bot_messages(page).last
     expect(biodata).to_contain_text("Tempat/Tgl Lahir", timeout=REPLY_TIMEOUT)

@@ -49,7 +49,8 @@ def test_a_residents_whole_session(system):
     # When they register with a NIK and a No KK that belong together
     done = system.ask(user, f"DAFTAR#{HEAD_NIK}#{HEAD_KK}")
     assert "Pendaftaran berhasil" in done["text"] and HEAD_NAME in done["text"]
-    assert keyboard_texts(done) == ["Biodata", "Keluarga", "Surat", "PKH", "BPNT", "KIS"]
+    assert keyboard_texts(done) == ["Biodata", "Keluarga", "Surat", "PKH", "BPNT", "KIS",
+                                    "Aduan", "Status"]
     assert HEAD_NIK not in done["text"]  # masked
 
     # Then every data service answers with their own data

@@ -262,7 +262,7 @@ def test_two_villages_need_village_code_and_each_bot_sees_only_its_own(two_villa
     assert config_id == villages.second_config_id
     assert format_id == villages.letter_formats["surat-keterangan-usaha"]
     assert format_id != villages.first_letter_formats["surat-keterangan-usaha"]
-    assert "Anda belum pernah mengajukan surat" in one("Status")
+    assert "Anda belum pernah mengajukan surat atau mengirim aduan" in one("Status")
     rows = sql(villages.url, "SELECT telegram, config_id FROM tweb_penduduk "
                "WHERE telegram IS NOT NULL ORDER BY config_id")
     assert rows == [("9201", villages.first_config_id), ("9202", villages.second_config_id)]

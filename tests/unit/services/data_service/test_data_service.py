@@ -52,7 +52,7 @@ def test_start_for_a_resident_greets_by_name_with_the_menu(ask):
     reply = ask(1, "start")
     assert f"Selamat datang, <b>{HEAD_NAME}</b>" in reply.text
     assert [b["text"] for row in reply.reply_markup["keyboard"] for b in row] == [
-        "Biodata", "Keluarga", "Surat", "PKH", "BPNT", "KIS"]
+        "Biodata", "Keluarga", "Surat", "PKH", "BPNT", "KIS", "Aduan", "Status"]
 
 
 @pytest.mark.parametrize("action", ["biodata", "keluarga", "pkh", "bpnt", "kis"])

@@ -28,8 +28,30 @@ def test_private_text_message_becomes_a_command():
 
 
 def test_message_without_text_gets_help():
-    command = parse_update(message_update(text=None, photo=[{"file_id": "x"}]))
+    command = parse_update(message_update(text=None, sticker={"file_id": "x"}))
     assert (command.service, command.action) == ("data", "unknown")
+
+
+def test_a_photo_goes_to_the_letter_service_as_its_largest_size():
+    sizes = [{"file_id": "small", "file_unique_id": "s", "width": 90, "height": 60,
+              "file_size": 1200},
+             {"file_id": "large", "file_unique_id": "l", "width": 1280, "height": 853,
+              "file_size": 98000}]
+    command = parse_update(message_update(text=None, photo=sizes, caption="jalan"))
+    assert command.routing_key == "letter.attachment"
+    assert command.attachment == {"type": "photo", "file_id": "large", "file_unique_id": "l",
+                                  "file_size": 98000}
+
+
+def test_a_document_and_a_location_are_attachments_too():
+    document = {"file_id": "d", "file_unique_id": "ud", "file_name": "laporan.pdf",
+                "mime_type": "application/pdf", "file_size": 5000}
+    command = parse_update(message_update(text=None, document=document))
+    assert command.attachment == {"type": "document", **document}
+    command = parse_update(message_update(text=None, location={"latitude": -7.55,
+                                                               "longitude": 112.23}))
+    assert command.attachment == {"type": "location", "latitude": -7.55, "longitude": 112.23}
+    assert command.routing_key == "letter.attachment"
 
 
 @pytest.mark.parametrize("update", [

@@ -129,7 +129,7 @@ def test_only_one_request_in_process(say, resident, session_factory):
 
 
 def test_status_and_cancel_with_confirmation(say, tap, resident, session_factory):
-    assert "belum pernah mengajukan" in say("Status").text
+    assert "belum pernah mengajukan surat atau mengirim aduan" in say("Status").text
     say("SKD#Kantor Kecamatan#Persyaratan Beasiswa")
     assert "Sedang Diperiksa" in say("Status").text
     # `Batal` asks first, naming the request: kind, number, state
