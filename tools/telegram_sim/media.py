@@ -56,9 +56,10 @@ def document(files: FileStore, data: Any) -> dict:
     data = _object(data, "document")
     raw = _bytes(data, "document")
     name = data.get("file_name")
-    if not isinstance(name, str) or not PurePosixPath(name.replace("\\", "/")).name.strip():
+    # a name, not a path: what a phone sends is the file's own name
+    name = PurePosixPath(name.replace("\\", "/")).name if isinstance(name, str) else ""
+    if name.strip() in ("", ".", ".."):
         raise BadInput("document.file_name must be a non-empty file name")
-    name = PurePosixPath(name.replace("\\", "/")).name
     if len(name) > MAX_FILE_NAME:
         raise BadInput(f"document.file_name must be at most {MAX_FILE_NAME} characters")
     mime = data.get("mime_type")
