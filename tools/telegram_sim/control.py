@@ -26,8 +26,8 @@
     GET  /sim/faults, DELETE /sim/faults       the faults in force; forget them
     GET  /sim/limits                           flood limits, sends accepted, 429s answered
     POST /sim/limits    {"private_burst": 5, ...}  change some of them (limits.py)
-    POST /sim/reset                            forget chats, messages, calls, pending updates,
-                                               faults, flood counters
+    POST /sim/reset                            forget chats, messages, files, calls, pending
+                                               updates, faults, flood counters
 """
 
 from __future__ import annotations

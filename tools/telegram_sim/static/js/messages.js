@@ -119,6 +119,7 @@ export class MessageList {
     const body = element("div", media ? "text caption" : "text");
     body.dataset.testid = "message-text";
     if (text) body.append(renderFormatted(text, entities, { onCommand: this.handlers.onCommand }));
+    else body.classList.add("empty"); // a photo or a file alone: only the time
     body.append(meta(message));
     bubble.append(body);
     item.append(bubble);
