@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import re
 import socket
 
 import requests
+from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SECRET
+from tests.browser.conftest import SECRET, TOKEN
 from tests.browser.scripted_bot import CONFIRMED, LETTER_BYTES, LETTER_NAME
+from tests.support.screens import shoot
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -28,6 +31,33 @@ def messages(page, sender: str):
 
 def persona_id(page) -> int:
     return int(page.get_by_test_id("persona-select").input_value())
+
+
+def attach(page, item: str, path) -> None:
+    """Open the paperclip menu, pick `item` (attach-photo, attach-document), choose the file."""
+    page.get_by_test_id("attach-button").click()
+    with page.expect_file_chooser() as chooser:
+        page.get_by_test_id(item).click()
+    chooser.value.set_files(path)
+
+
+def close_panel(page) -> None:
+    """Close the side panel (open by default in a wide window), so screenshots show the chat."""
+    if page.get_by_test_id("side-panel").is_visible():
+        page.get_by_test_id("panel-toggle").click()
+    expect(page.get_by_test_id("side-panel")).to_be_hidden()
+
+
+def street_photo(path, size=(640, 480)) -> bytes:
+    """A small JPEG "photo" of a broken road, saved at path; its bytes."""
+    picture = Image.new("RGB", size, "#8a9a5b")
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, size[1] // 2, size[0], size[1]), fill="#5b5b5b")
+    draw.ellipse((size[0] // 3, size[1] * 3 // 5, size[0] // 2, size[1] * 4 // 5), fill="#3a2f25")
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    path.write_bytes(out.getvalue())
+    return out.getvalue()
 
 
 def test_enter_sends_an_update_to_the_webhook_with_the_secret(page, sim):
@@ -284,3 +314,101 @@ def test_narrow_window_keeps_the_chat_usable(page, sim):
     box = page.get_by_test_id("message-input").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 380
     assert page.evaluate("document.documentElement.scrollWidth") <= 380
+
+
+def test_a_photo_from_the_paperclip_reaches_the_bot_and_shows_in_the_chat(page, sim, tmp_path):
+    close_panel(page)
+    sent = street_photo(tmp_path / "jalan.jpg")
+    attach(page, "attach-photo", tmp_path / "jalan.jpg")
+    dialog = page.get_by_test_id("attach-dialog")
+    expect(dialog.get_by_test_id("attach-preview")).to_be_visible()
+    dialog.get_by_test_id("attach-caption").fill("Jalan berlubang di RT 02")
+    shoot(page, "chat-photo-dialog")
+    dialog.get_by_test_id("attach-send").click()
+    expect(dialog).to_be_hidden()
+
+    [update] = sim.hook.wait_for(1)
+    message = update["message"]
+    assert message["caption"] == "Jalan berlubang di RT 02"
+    assert [(p["width"], p["height"]) for p in message["photo"]] == [
+        (90, 68), (320, 240), (640, 480)]
+    file = sim.api("getFile", file_id=message["photo"][-1]["file_id"])
+    got = requests.get(f"{sim.url}/file/bot{TOKEN}/{file['file_path']}", timeout=5)
+    assert got.content == sent
+
+    mine = messages(page, "me")
+    photo = mine.get_by_test_id("photo").locator("img")
+    expect(photo).to_be_visible()
+    page.wait_for_function("img => img.complete && img.naturalWidth === 320",
+                           arg=photo.element_handle())
+    expect(mine.get_by_test_id("message-text")).to_contain_text("Jalan berlubang di RT 02")
+    shoot(page, "chat-photo")
+
+
+def test_a_file_from_the_paperclip_is_a_document(page, sim, tmp_path):
+    (tmp_path / "kk.pdf").write_bytes(LETTER_BYTES)
+    attach(page, "attach-document", tmp_path / "kk.pdf")
+    dialog = page.get_by_test_id("attach-dialog")
+    expect(dialog.get_by_test_id("attach-file")).to_have_text("kk.pdf")
+    dialog.get_by_test_id("attach-send").click()
+
+    document = sim.hook.wait_for(1)[0]["message"]["document"]
+    assert (document["file_name"], document["mime_type"]) == ("kk.pdf", "application/pdf")
+    assert document["file_size"] == len(LETTER_BYTES)
+    card = messages(page, "me").get_by_test_id("document")
+    expect(card).to_contain_text("kk.pdf")
+    expect(card).to_contain_text("KB")
+
+
+def test_a_photo_the_simulator_refuses_says_why_in_the_dialog(page, sim, tmp_path):
+    (tmp_path / "rusak.jpg").write_bytes(b"\xff\xd8 not really a JPEG")
+    attach(page, "attach-photo", tmp_path / "rusak.jpg")
+    dialog = page.get_by_test_id("attach-dialog")
+    dialog.get_by_test_id("attach-send").click()
+    expect(dialog).to_contain_text("Tidak terkirim: photo must be a JPEG or PNG image")
+    expect(dialog).to_be_visible()
+    assert sim.hook.wait_for(1, timeout=0.5) == []
+
+
+def test_share_location_sends_the_village_by_default_and_shows_a_card(page, sim):
+    close_panel(page)
+    page.get_by_test_id("attach-button").click()
+    expect(page.get_by_test_id("attach-menu")).to_be_visible()
+    shoot(page, "chat-attach-menu")
+    page.get_by_test_id("attach-location").click()
+    dialog = page.get_by_test_id("location-dialog")
+    shoot(page, "chat-location-dialog")
+    expect(dialog.get_by_test_id("location-latitude")).to_have_value("-7.5617")
+    expect(dialog.get_by_test_id("location-longitude")).to_have_value("112.2703")
+    dialog.get_by_test_id("location-send").click()
+    expect(dialog).to_be_hidden()
+
+    [update] = sim.hook.wait_for(1)
+    assert update["message"]["location"] == {"latitude": -7.5617, "longitude": 112.2703}
+    assert "text" not in update["message"]
+    card = messages(page, "me").get_by_test_id("location")
+    expect(card.get_by_test_id("location-coordinates")).to_have_text("-7.56170, 112.27030")
+
+
+def test_a_request_location_button_shares_a_location_instead_of_its_text(page, sim):
+    close_panel(page)
+    send(page, "Aduan")
+    expect(messages(page, "bot")).to_have_count(1)
+    sim.api("sendMessage", chat_id=persona_id(page), text="Di mana kejadiannya?",
+            reply_markup={"keyboard": [[{"text": "Kirim lokasi", "request_location": True}],
+                                       [{"text": "Lewati"}]],
+                          "resize_keyboard": True, "one_time_keyboard": True})
+    button = page.get_by_test_id("reply-keyboard-button").filter(has_text="Kirim lokasi")
+    shoot(page, "chat-location-button")
+    button.click()
+    dialog = page.get_by_test_id("location-dialog")
+    dialog.get_by_test_id("location-latitude").fill("-7.5")
+    dialog.get_by_test_id("location-longitude").fill("112.25")
+    dialog.get_by_test_id("location-send").click()
+
+    updates = sim.hook.wait_for(2)
+    assert updates[1]["message"]["location"] == {"latitude": -7.5, "longitude": 112.25}
+    assert "text" not in updates[1]["message"]
+    expect(messages(page, "me").last.get_by_test_id("location")).to_be_visible()
+    expect(page.get_by_test_id("reply-keyboard")).to_be_hidden()  # one_time_keyboard
+    shoot(page, "chat-location")

@@ -1,17 +1,20 @@
-"""The Bot API endpoint: `GET|POST /bot<token>/<method>`, answered in Telegram's envelope."""
+"""The Bot API endpoint: `GET|POST /bot<token>/<method>`, answered in Telegram's envelope, and
+the file server: `GET /file/bot<token>/<file_path>` (file_path from getFile)."""
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import time
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from tools.telegram_sim.errors import ApiError, FrontEndError
+from tools.telegram_sim.files import MAX_DOWNLOAD
 from tools.telegram_sim.methods import HANDLERS, Described
 from tools.telegram_sim.params import coerce_params, read_params
 from tools.telegram_sim.rules import check_call
@@ -56,6 +59,19 @@ def call(token: str, method: str):
     log.info("%s%s -> %s%s", method, _summary(raw), status,
              f" {description}" if description else "")
     return response, status
+
+
+@bp.get("/file/bot<token>/<path:file_path>")
+def download(token: str, file_path: str):
+    """A file's bytes at the file_path getFile gave, as Telegram's file server serves them."""
+    sim = current_app.extensions["telegram_sim"]
+    if token != sim.token:
+        return jsonify(ApiError(401, "Unauthorized").envelope()), 401
+    stored = sim.store.files.at(file_path)
+    if stored is None or stored.file_size > MAX_DOWNLOAD:
+        return jsonify(ApiError(404, "Not Found").envelope()), 404
+    log.info("file download %s -> 200", file_path)
+    return send_file(io.BytesIO(stored.data), mimetype=stored.mime_type)
 
 
 def _run(sim, token: str, method: str, raw: dict[str, Any], unreadable: ApiError | None) -> Any:

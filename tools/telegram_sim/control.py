@@ -1,6 +1,11 @@
 """The residents' side and the test hooks: a JSON API under /sim/ (no token).
 
     POST /sim/updates   {"user": {...}, "text": "..."}                       a resident writes
+                        {"user": {...}, "photo": {"data_base64", "caption"?, "file_size"?}}
+                        {"user": {...}, "document": {"data_base64", "file_name",
+                                                     "mime_type"?, "caption"?, "file_size"?}}
+                        {"user": {...}, "location": {"latitude", "longitude",
+                                                     "horizontal_accuracy"?}}  (media.py)
                         {"user": {...}, "callback_data": "...", "message_id"?: M}  taps a button
                         {"update": {...}}                                  a raw update, as is
     GET  /sim/messages?chat_id=&after=&wait=   what the bot sent (long-polls up to wait s)
@@ -12,7 +17,7 @@
     GET  /sim/callbacks/<id>?wait=             the bot's answer to a callback query
     GET  /sim/calls?after=                     every Bot API call, with status and description
     GET  /sim/webhook                          getWebhookInfo plus delivery counters
-    GET  /sim/files/<file_id>                  an uploaded document's bytes
+    GET  /sim/files/<file_id>                  a file's bytes (a document, a photo size)
     GET  /sim/chats                            the chats residents started
     POST /sim/faults    {"error_code": 429, "description": "...", "retry_after"?, "method"?,
                          "chat_id"?, "chat_ids"?, "times"?: 1, "seconds"?}
@@ -21,8 +26,8 @@
     GET  /sim/faults, DELETE /sim/faults       the faults in force; forget them
     GET  /sim/limits                           flood limits, sends accepted, 429s answered
     POST /sim/limits    {"private_burst": 5, ...}  change some of them (limits.py)
-    POST /sim/reset                            forget chats, messages, calls, pending updates,
-                                               faults, flood counters
+    POST /sim/reset                            forget chats, messages, files, calls, pending
+                                               updates, faults, flood counters
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ from tools.telegram_sim.objects import BadInput
 from tools.telegram_sim.profile import bot_profile
 
 MAX_WAIT = 60.0
+# What one POST /sim/updates does: a raw update, a tap, or a message with one kind of content.
+ACTIONS = ("text", "photo", "document", "location", "callback_data", "update")
 bp = Blueprint("control", __name__, url_prefix="/sim")
 
 
@@ -69,14 +76,19 @@ def post_update():
     if not isinstance(body, dict):
         raise BadInput("expected a JSON object")
     sim = _sim()
-    if "update" in body:
+    actions = [name for name in ACTIONS if name in body]
+    if len(actions) != 1:
+        raise BadInput(f"give one of {', '.join(ACTIONS)}"
+                       + (f", not {' and '.join(actions)} together" if actions else ""))
+    action = actions[0]
+    if action == "update":
         update = sim.inject(body["update"])
-    elif "callback_data" in body:
+    elif action == "callback_data":
         update = sim.resident_tap(body.get("user"), body["callback_data"], body.get("message_id"))
-    elif "text" in body:
+    elif action == "text":
         update = sim.resident_text(body.get("user"), body["text"])
     else:
-        raise BadInput("give text, callback_data or update")
+        update = sim.resident_attachment(body.get("user"), action, body[action])
     if update is None:
         return jsonify({"update_id": None, "filtered": "not in allowed_updates"})
     answer = {"update_id": update.get("update_id")}
@@ -153,12 +165,12 @@ def webhook():
 
 @bp.get("/files/<file_id>")
 def file(file_id: str):
-    """An uploaded document, with its file name."""
-    stored = _sim().store.file(file_id)
+    """A file's bytes: a document downloads with its file name, a photo shows inline."""
+    stored = _sim().store.files.get(file_id)
     if stored is None:
         return jsonify({"error": "no such file"}), 404
-    return send_file(io.BytesIO(stored.data), mimetype=stored.mime_type, as_attachment=True,
-                     download_name=stored.file_name)
+    return send_file(io.BytesIO(stored.data), mimetype=stored.mime_type,
+                     as_attachment=stored.is_document, download_name=stored.file_name)
 
 
 @bp.get("/chats")

@@ -29,19 +29,19 @@ METHODS = [
     "getMe", "setWebhook", "deleteWebhook", "getWebhookInfo", "getUpdates", "sendMessage",
     "sendDocument", "answerCallbackQuery", "setMyCommands", "setMyDescription", "getMyCommands",
     "editMessageText", "editMessageReplyMarkup", "getMyDescription", "setMyShortDescription",
-    "getMyShortDescription",
+    "getMyShortDescription", "getFile",
 ]
 # Answer types, with the fields the simulator produces (None: every field).
 ANSWER_TYPES: dict[str, list[str] | None] = {
     "Update": ["update_id", "message", "edited_message", "callback_query"],
     "Message": [
         "message_id", "from", "date", "chat", "reply_to_message", "edit_date", "text",
-        "entities", "link_preview_options", "document", "caption", "caption_entities",
-        "reply_markup",
+        "entities", "link_preview_options", "document", "photo", "caption",
+        "caption_entities", "location", "reply_markup",
     ],
     "MaybeInaccessibleMessage": None, "InaccessibleMessage": None, "CallbackQuery": None,
-    "User": None, "Chat": None, "Document": None, "PhotoSize": None, "WebhookInfo": None,
-    "BotDescription": None, "BotShortDescription": None,
+    "User": None, "Chat": None, "Document": None, "PhotoSize": None, "Location": None,
+    "File": None, "WebhookInfo": None, "BotDescription": None, "BotShortDescription": None,
 }
 
 _LENGTH = re.compile(r"(\d+)-(\d+) (characters|bytes)( after entit(?:y|ies) parsing)?")

@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 from tools.telegram_sim import sending
 from tools.telegram_sim.errors import bad_request
+from tools.telegram_sim.files import MAX_DOWNLOAD
 from tools.telegram_sim.objects import get_me
 from tools.telegram_sim.updates import DEFAULT_MAX_CONNECTIONS, Webhook
 
@@ -99,6 +100,15 @@ def _get_my_short_description(sim, params: dict) -> dict:
     return {"short_description": sim.store.short_descriptions.get(language, "")}
 
 
+def _get_file(sim, params: dict) -> dict:
+    stored = sim.store.files.get(params["file_id"])
+    if stored is None:
+        raise bad_request("invalid file_id")
+    if stored.file_size > MAX_DOWNLOAD:
+        raise bad_request("file is too big")
+    return stored.file()
+
+
 HANDLERS = {
     "getme": _get_me,
     "setwebhook": _set_webhook,
@@ -116,4 +126,5 @@ HANDLERS = {
     "getmyshortdescription": _get_my_short_description,
     "editmessagetext": sending.edit_message_text,
     "editmessagereplymarkup": sending.edit_message_reply_markup,
+    "getfile": _get_file,
 }

@@ -74,12 +74,17 @@ def command_entities(text: str) -> list[dict]:
     ]
 
 
-def text_message(message_id: int, user: dict, chat: dict, text: str) -> dict:
-    """A resident's text message."""
-    message = {"message_id": message_id, "from": user, "chat": chat, "date": now(), "text": text}
+def text_fields(text: str) -> dict:
+    """The Message fields of a resident's text: text, and entities for its /commands."""
+    fields: dict[str, Any] = {"text": text}
     if entities := command_entities(text):
-        message["entities"] = entities
-    return message
+        fields["entities"] = entities
+    return fields
+
+
+def resident_message(message_id: int, user: dict, chat: dict, fields: dict) -> dict:
+    """A resident's message with its content fields (text, photo, document, location...)."""
+    return {"message_id": message_id, "from": user, "chat": chat, "date": now(), **fields}
 
 
 def callback_query(user: dict, message: dict, data: str) -> dict:
@@ -94,7 +99,3 @@ def has_button(message: dict, data: str) -> bool:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
     return any(button.get("callback_data") == data for row in rows for button in row)
 
-
-def new_file_ids() -> tuple[str, str]:
-    """A file_id and file_unique_id shaped like Telegram's document ids."""
-    return "BQACAgUAAxkDAAI" + secrets.token_urlsafe(30), "AgAD" + secrets.token_urlsafe(9)

@@ -14,8 +14,9 @@ from urllib.parse import urlparse
 from werkzeug.datastructures import FileStorage
 
 from tools.telegram_sim.errors import bad_request
+from tools.telegram_sim.files import new_file_ids
 from tools.telegram_sim.formatting import ParseError, UnsupportedParseMode, parse
-from tools.telegram_sim.objects import new_file_ids, now
+from tools.telegram_sim.objects import now
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -166,16 +167,18 @@ def _document(sim, document: FileStorage | str) -> dict:
         mime = document.mimetype
         if not mime or mime == "application/octet-stream":
             mime = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        return sim.store.add_file(data, name, mime).document()
+        return sim.store.files.add(data, kind="upload", file_name=name, mime_type=mime).document()
     if urlparse(document).scheme in ("http", "https"):
         file_id, unique_id = new_file_ids()
         name = PurePosixPath(urlparse(document).path).name or "file"
         return {"file_id": file_id, "file_unique_id": unique_id, "file_name": name,
                 "mime_type": mimetypes.guess_type(name)[0] or "application/octet-stream",
                 "url": document}
-    stored = sim.store.file(document)
+    stored = sim.store.files.get(document)
     if stored is None:
         raise bad_request("wrong file identifier/HTTP URL specified")
+    if not stored.is_document:
+        raise bad_request("can't use file of type Photo as Document")
     return stored.document()
 
 

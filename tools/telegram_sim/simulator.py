@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from tools.telegram_sim import media
 from tools.telegram_sim.delivery import WebhookDelivery
 from tools.telegram_sim.faults import Faults
 from tools.telegram_sim.limits import Limiter, Limits
@@ -17,7 +18,8 @@ from tools.telegram_sim.objects import (
     has_button,
     private_chat,
     resident,
-    text_message,
+    resident_message,
+    text_fields,
 )
 from tools.telegram_sim.personas import Personas
 from tools.telegram_sim.spec import Spec
@@ -50,11 +52,25 @@ class Simulator:
         user = resident(user_data)
         if not isinstance(text, str) or not text:
             raise BadInput("text must be a non-empty string")
+        return self._resident_message(user, text_fields(text))
+
+    def resident_attachment(self, user_data: object, kind: str, data: object) -> dict | None:
+        """A resident sends a photo, a document or a location (media.py reads `data`)."""
+        user = resident(user_data)
+        if kind == "photo":
+            fields = media.photo(self.store.files, data)
+        elif kind == "document":
+            fields = media.document(self.store.files, data)
+        else:
+            fields = media.location(data)
+        return self._resident_message(user, fields)
+
+    def _resident_message(self, user: dict, fields: dict) -> dict | None:
         chat = private_chat(user)
         with self._residents:
             self.store.start_chat(user, chat)
             message = self.store.add_message(
-                chat["id"], lambda message_id: text_message(message_id, user, chat, text))
+                chat["id"], lambda message_id: resident_message(message_id, user, chat, fields))
             return self.queue.add(lambda update_id: {"update_id": update_id, "message": message})
 
     def resident_tap(self, user_data: object, data: object,

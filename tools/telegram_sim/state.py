@@ -13,27 +13,10 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from tools.telegram_sim.objects import has_button, new_file_ids
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    """An uploaded document: its bytes and the Document describing it."""
-
-    file_id: str
-    file_unique_id: str
-    file_name: str
-    mime_type: str
-    data: bytes
-
-    def document(self) -> dict:
-        """The Document object of this file."""
-        return {"file_id": self.file_id, "file_unique_id": self.file_unique_id,
-                "file_name": self.file_name, "mime_type": self.mime_type,
-                "file_size": len(self.data)}
+from tools.telegram_sim.files import FileStore
+from tools.telegram_sim.objects import has_button
 
 
 class Store:
@@ -48,6 +31,7 @@ class Store:
         self.commands: dict[tuple[str, str], list[dict]] = {}
         self.descriptions: dict[str, str] = {}
         self.short_descriptions: dict[str, str] = {}
+        self.files = FileStore()
         self._forget()
 
     @property
@@ -64,11 +48,11 @@ class Store:
         self._sent: list[dict] = []
         self._conversation: list[dict] = []
         self._calls: list[dict] = []
-        self._files: dict[str, StoredFile] = {}
         self._callbacks: dict[str, dict] = {}
 
     def reset(self) -> None:
         """Forget chats, messages, files, callback queries and logs."""
+        self.files.reset()
         with self._cond:
             self._forget()
             self._cond.notify_all()
@@ -195,21 +179,6 @@ class Store:
         """Logged calls with seq > after."""
         with self._cond:
             return [c for c in self._calls if c["seq"] > after]
-
-    # Files
-
-    def add_file(self, data: bytes, file_name: str, mime_type: str) -> StoredFile:
-        """Keep an uploaded file under fresh ids."""
-        file_id, unique_id = new_file_ids()
-        stored = StoredFile(file_id, unique_id, file_name, mime_type, data)
-        with self._cond:
-            self._files[file_id] = stored
-        return stored
-
-    def file(self, file_id: str) -> StoredFile | None:
-        """An uploaded file by file_id, or None."""
-        with self._cond:
-            return self._files.get(file_id)
 
     # Callback queries
 

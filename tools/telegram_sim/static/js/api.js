@@ -41,6 +41,15 @@ export const conversation = (chatId, after, wait, generation, signal) =>
 /** The resident writes `text`: the simulator makes an Update for the bot. */
 export const sendText = (user, text) => post("/sim/updates", { user, text });
 
+/** The resident sends a photo: {data_base64, caption?} (JPEG or PNG). */
+export const sendPhoto = (user, photo) => post("/sim/updates", { user, photo });
+
+/** The resident sends a file: {data_base64, file_name, mime_type?, caption?}. */
+export const sendDocument = (user, document) => post("/sim/updates", { user, document });
+
+/** The resident shares a location: {latitude, longitude}. */
+export const sendLocation = (user, location) => post("/sim/updates", { user, location });
+
 /** The resident taps an inline button; answers {update_id, callback_query_id}. */
 export const tapButton = (user, data, messageId) =>
   post("/sim/updates", { user, callback_data: data, message_id: messageId });

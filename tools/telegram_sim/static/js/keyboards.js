@@ -1,5 +1,7 @@
 // Keyboards: inline keyboards under their message, and the reply keyboard under the compose bar.
 
+import { icon } from "./icons.js";
+
 function button(className, label, testid) {
   const node = document.createElement("button");
   node.type = "button";
@@ -40,12 +42,16 @@ const buttonText = (data) => (typeof data === "string" ? data : data.text);
  * keyboard button in the compose bar shows it again).
  */
 export class ReplyKeyboard {
-  /** elements: {container, toggle, input}; onPress(text) sends the button's text. */
-  constructor({ container, toggle, input }, onPress, storageKey) {
+  /**
+   * elements: {container, toggle, input}; handlers: onPress(text) sends a button's text,
+   * onLocation() shares a location (a button with request_location).
+   */
+  constructor({ container, toggle, input }, { onPress, onLocation }, storageKey) {
     this.container = container;
     this.toggle = toggle;
     this.input = input;
     this.onPress = onPress;
+    this.onLocation = onLocation;
     this.storageKey = storageKey;
     this.markup = null;
     this.messageId = null;
@@ -85,9 +91,11 @@ export class ReplyKeyboard {
     this.render();
   }
 
-  press(text) {
+  press(data) {
     if (this.markup?.one_time_keyboard) this.setHidden(true);
-    this.onPress(text);
+    // Telegram sends no text for a location button: the resident shares a location instead.
+    if (data.request_location) this.onLocation();
+    else this.onPress(buttonText(data));
   }
 
   render() {
@@ -106,9 +114,13 @@ export class ReplyKeyboard {
       const line = document.createElement("div");
       line.className = "keyboard-row";
       for (const data of row) {
-        const text = buttonText(data);
-        const node = button("reply-button", text, "reply-keyboard-button");
-        node.addEventListener("click", () => this.press(text));
+        const node = button("reply-button", buttonText(data), "reply-keyboard-button");
+        if (data.request_location) {
+          node.classList.add("request-location");
+          node.title = "Bagikan lokasi";
+          node.prepend(icon("pin", "button-icon"));
+        }
+        node.addEventListener("click", () => this.press(data));
         line.append(node);
       }
       this.container.append(line);

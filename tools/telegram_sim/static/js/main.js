@@ -2,6 +2,7 @@
 // the compose bar and the side panel together. Every action goes through /sim/ (api.js).
 
 import * as api from "./api.js";
+import { Attachments } from "./attachments.js";
 import { Composer } from "./composer.js";
 import { ChatFeed } from "./feed.js";
 import { ReplyKeyboard } from "./keyboards.js";
@@ -28,9 +29,17 @@ class ChatPage {
       onCommand: (text) => this.send(text).catch(() => {}),
       onInlineButton: (button, node, message) => this.tap(button, node, message),
     });
+    this.attachments = new Attachments(
+      { button: $("attach-button"), menu: $("attach-menu"), photoInput: $("photo-input"),
+        documentInput: $("document-input"), fileDialog: $("attach-dialog"),
+        locationDialog: $("location-dialog") },
+      { photo: (fields) => this.post(api.sendPhoto, fields),
+        document: (fields) => this.post(api.sendDocument, fields),
+        location: (fields) => this.post(api.sendLocation, fields) });
     this.keyboard = new ReplyKeyboard(
       { container: $("reply-keyboard"), toggle: $("keyboard-toggle"), input: $("message-input") },
-      (text) => this.send(text).catch(() => {}), "");
+      { onPress: (text) => this.send(text).catch(() => {}),
+        onLocation: () => this.attachments.askLocation() }, "");
     this.composer = new Composer(
       { form: $("composer"), input: $("message-input"), commandsButton: $("commands-button"),
         menu: $("command-menu") },
@@ -93,6 +102,12 @@ class ChatPage {
       this.notices.show(`Tidak terkirim: ${error.message}`, "error");
       throw error;
     }
+  }
+
+  /** The resident sends a photo, a file or a location; the dialog shows a refusal. */
+  async post(sendKind, fields) {
+    await sendKind(this.user, fields);
+    this.panel.nudge();
   }
 
   /** A tap on an inline button: a callback query, a link, or something the simulator lacks. */

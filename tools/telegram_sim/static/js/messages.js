@@ -1,6 +1,7 @@
 // The message list: one bubble per message, the resident's on the right, the bot's on the left.
 
 import { renderFormatted } from "./entities.js";
+import { icon } from "./icons.js";
 import { inlineKeyboard } from "./keyboards.js";
 
 const NEAR_BOTTOM_PX = 80;
@@ -108,12 +109,17 @@ export class MessageList {
     item.dataset.messageId = String(entry.message_id);
     const bubble = element("div", "bubble");
     if (message.reply_to_message) bubble.append(this.replyQuote(message.reply_to_message));
+    const media = message.photo || message.document || message.location;
+    if (message.photo) bubble.append(photoView(message.photo));
     if (message.document) bubble.append(documentCard(message.document));
+    if (message.location) bubble.append(locationCard(message.location));
+    if (message.photo) bubble.classList.add("has-photo");
     const text = message.text ?? message.caption;
     const entities = message.text !== undefined ? message.entities : message.caption_entities;
-    const body = element("div", message.document ? "text caption" : "text");
+    const body = element("div", media ? "text caption" : "text");
     body.dataset.testid = "message-text";
     if (text) body.append(renderFormatted(text, entities, { onCommand: this.handlers.onCommand }));
+    else body.classList.add("empty"); // a photo or a file alone: only the time
     body.append(meta(message));
     bubble.append(body);
     item.append(bubble);
@@ -129,7 +135,8 @@ export class MessageList {
     const quote = element("div", "reply-quote");
     const who = original.from?.is_bot ? original.from.first_name : "Anda";
     quote.append(element("strong", "", who));
-    const snippet = original.text ?? original.caption ?? original.document?.file_name ?? "";
+    const snippet = original.text ?? original.caption ?? original.document?.file_name
+      ?? (original.photo ? "Foto" : original.location ? "Lokasi" : "");
     quote.append(element("span", "", snippet.slice(0, 120)));
     return quote;
   }
@@ -150,7 +157,7 @@ function meta(message) {
 function documentCard(document_) {
   const card = element("a", "document-card");
   card.dataset.testid = "document";
-  card.href = `/sim/files/${encodeURIComponent(document_.file_id)}`;
+  card.href = fileUrl(document_.file_id);
   card.download = document_.file_name || "";
   const name = document_.file_name || "dokumen";
   card.setAttribute("aria-label", `Unduh ${name}`);
@@ -159,6 +166,55 @@ function documentCard(document_) {
   const details = element("span", "document-details");
   details.append(element("span", "document-name", name));
   details.append(element("span", "document-size", fileSize(document_.file_size)));
+  card.append(details);
+  return card;
+}
+
+/** A file's bytes in the simulator (documents download, photos show inline). */
+const fileUrl = (fileId) => `/sim/files/${encodeURIComponent(fileId)}`;
+
+/**
+ * A photo as Telegram's apps show it: a size fit for the bubble (at least 320 px, else the
+ * largest), opening the original in a new tab.
+ */
+function photoView(sizes) {
+  const largest = sizes[sizes.length - 1];
+  const shown = sizes.find((size) => Math.max(size.width, size.height) >= 320) || largest;
+  const link = element("a", "photo");
+  link.dataset.testid = "photo";
+  link.href = fileUrl(largest.file_id);
+  link.target = "_blank";
+  link.rel = "noopener";
+  link.setAttribute("aria-label", `Foto ${largest.width}×${largest.height}, buka ukuran asli`);
+  const image = element("img");
+  image.src = fileUrl(shown.file_id);
+  image.width = shown.width;
+  image.height = shown.height;
+  image.alt = "Foto";
+  link.append(image);
+  return link;
+}
+
+/** "-7.56170": five decimals, about a metre (a dot, as maps write coordinates everywhere). */
+const coordinate = (value) => value.toFixed(5);
+
+/** A shared location as a card with its coordinates (no map tiles: the simulator is offline). */
+function locationCard(location) {
+  const card = element("div", "location-card");
+  card.dataset.testid = "location";
+  const pin = element("span", "location-pin");
+  pin.append(icon("pin"));
+  card.append(pin);
+  const details = element("span", "location-details");
+  details.append(element("span", "location-title", "Lokasi"));
+  const where = element("span", "location-coordinates",
+    `${coordinate(location.latitude)}, ${coordinate(location.longitude)}`);
+  where.dataset.testid = "location-coordinates";
+  details.append(where);
+  if (location.horizontal_accuracy !== undefined) {
+    details.append(element("span", "location-accuracy",
+      `± ${Math.round(location.horizontal_accuracy)} m`));
+  }
   card.append(details);
   return card;
 }
