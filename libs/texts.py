@@ -379,15 +379,19 @@ BOT_COMMANDS = [
     ("bpnt", "Kepesertaan BPNT"),
     ("kis", "Kepesertaan KIS"),
     ("surat", "Jenis surat keterangan dan cara pengajuannya"),
-    ("status", "Status permohonan surat Anda"),
+    ("aduan", "Sampaikan keluhan atau laporan kepada kantor desa"),
+    ("status", "Status permohonan surat dan aduan Anda"),
     ("batal", "Batalkan pengisian, atau permohonan yang sedang diproses"),
 ]
 BOT_DESCRIPTION = (
     "Layanan {village} lewat Telegram: lihat data kependudukan Anda dan keluarga, cek "
-    "kepesertaan bantuan sosial (PKH, BPNT, KIS), dan ajukan surat keterangan tanpa antre di "
-    "kantor desa. Tekan Mulai, lalu hubungkan akun Anda sekali dengan NIK dan No KK."
+    "kepesertaan bantuan sosial (PKH, BPNT, KIS), ajukan surat keterangan tanpa antre di "
+    "kantor desa, dan sampaikan aduan yang dijawab di sini. Tekan Mulai, lalu hubungkan akun "
+    "Anda sekali dengan NIK dan No KK."
 )
-BOT_SHORT_DESCRIPTION = "Layanan {village}: data penduduk, bantuan sosial dan surat keterangan."
+BOT_SHORT_DESCRIPTION = (
+    "Layanan {village}: data penduduk, bantuan sosial, surat keterangan dan aduan."
+)
 
 # --- The letters' verification page (services/gateway/verify.py), for whoever holds a letter ---
 # Web HTML, not Telegram's: the page escapes every value put in. {village} is " " and the
