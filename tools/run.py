@@ -251,6 +251,10 @@ def banner(telegram: TelegramSide, layout: Layout, village: str, bot: str, seede
         lines.append(f"    DAFTAR#{nik}#{no_kk}   {name} ({programs})")
     nik, no_kk, name = DEMO_RESIDENTS["dead"]
     lines += [f"    DAFTAR#{nik}#{no_kk}   {name} (deceased: refused)",
+              "  Then Surat for a letter, Aduan for a complaint (with a photo and a location "
+              "from the chat page's 📎).",
+              "  Staff alerts in Telegram: in the staff console open Akun Saya, Hubungkan "
+              "Telegram, and send the code as STAF <kode> from another chat-page resident.",
               "Ctrl-C stops everything; the data stays in .run/ (`make clean` removes it).", ""]
     return "\n".join(lines)
 

@@ -96,7 +96,10 @@ def service_env(base: Mapping[str, str], *, rabbitmq_url: str, database_url: str
                 GATEWAY_BIND=f"127.0.0.1:{gateway_port}",
                 CONSOLE_BIND=f"127.0.0.1:{console_port}", CONSOLE_SECRET_KEY=console_secret_key,
                 LETTER_SIGNING_KEY_FILE=str(signing_key_file), LETTER_VERIFY_KEY=verify_key,
-                VERIFY_BASE_URL=verify_base_url, PYTHONUNBUFFERED="1")
+                VERIFY_BASE_URL=verify_base_url, PYTHONUNBUFFERED="1",
+                # The staff alerts' buttons open the console where it runs, unless told.
+                CONSOLE_PUBLIC_URL=base.get("CONSOLE_PUBLIC_URL")
+                or f"http://127.0.0.1:{console_port}")
 
 
 def free_port() -> int:
