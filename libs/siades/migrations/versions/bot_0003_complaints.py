@@ -58,7 +58,7 @@ def upgrade() -> None:
         sa.Column("created_at", TIME, nullable=False),
         sa.Column("first_answer_at", TIME, nullable=True),
         sa.Column("closed_at", TIME, nullable=True),
-        _pk("bot_complaints"),
+        _pk("bot_complaints", "id"),
         sa.UniqueConstraint("pengaduan_id", name=op.f("uq_bot_complaints_pengaduan_id")),
         **MYSQL_OPTIONS,
     )
@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.Column("status", sa.SmallInteger(), nullable=False),
         sa.Column("created_at", TIME, nullable=False),
         sa.Column("told_at", TIME, nullable=True),
-        _pk("bot_complaint_replies"),
+        _pk("bot_complaint_replies", "id"),
         sa.UniqueConstraint("pengaduan_id", name=op.f("uq_bot_complaint_replies_pengaduan_id")),
         **MYSQL_OPTIONS,
     )
@@ -111,7 +111,7 @@ def upgrade() -> None:
         sa.Column("opensid_name", sa.String(100), nullable=True),
         sa.Column("created_at", TIME, nullable=False),
         sa.Column("stored_at", TIME, nullable=True),
-        _pk("bot_received_files"),
+        _pk("bot_received_files", "id"),
         **MYSQL_OPTIONS,
     )
     _index("bot_received_files", "chat_id")
