@@ -29,6 +29,11 @@ def hours(value: float | None) -> str:
     return f"{value:.1f}".replace(".", ",")
 
 
+def whole_hours(value: float) -> str:
+    """A number of hours as set (SLA_HOURS): `24`, `1,5`."""
+    return f"{value:g}".replace(".", ",")
+
+
 def shown_nik(nik: str | None) -> str:
     """A NIK as the logged-in staff member may see it: in full to operators, who compare it
     with the KTP at the counter; masked to the Kepala Desa, whose work does not need it."""
@@ -49,6 +54,7 @@ def register(app: Flask, zone: str) -> None:
     app.add_template_filter(lambda status: STATUS_NAMES.get(status, f"Status {status}"),
                             "status")
     app.add_template_filter(state_name, "aduan_status")
+    app.add_template_filter(whole_hours, "jam_batas")
     app.jinja_env.globals["role_names"] = ROLE_NAMES
     app.jinja_env.globals["nik"] = shown_nik
     app.jinja_env.globals["masked"] = mask  # a complaint's NIK: masked to every role

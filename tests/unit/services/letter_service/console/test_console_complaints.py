@@ -438,8 +438,8 @@ def test_the_dashboard_shows_the_complaint_figures(client, session_factory):
     assert row_of(first, "Admin OpenSID") == ["1", "30,0", "30,0"]
     assert row_of(section(page, "complaint-closed"), "Ani Operator") == ["2", "26,5", "45,3"]
     overdue = text_of(section(page, "complaint-overdue"))
-    assert "Belum dijawab, sudah lewat 24,0 jam 1" in overdue
-    assert "Dijawab setelah lewat 24,0 jam 1" in overdue
+    assert "Belum dijawab, sudah lewat 24 jam 1" in overdue
+    assert "Dijawab setelah lewat 24 jam 1" in overdue
 
 
 def test_the_complaint_figures_without_data(client):
