@@ -541,3 +541,16 @@ def section_cell(page: str, testid: str) -> str:
 def test_complaint_states_are_opensids():
     assert [state.opensid_name for state in ComplaintState] == [
         "Menunggu Diproses", "Sedang Diproses", "Selesai Diproses"]
+
+
+def test_the_residents_page_lists_their_complaints(client, session_factory):
+    public = add_complaint(session_factory, title="Jalan berlubang")
+    private = add_complaint(session_factory, public=False, title="Tetangga bising")
+    with session_scope(session_factory) as session:
+        resident_id = session.scalar(select(Resident.id).where(Resident.nik == HEAD_NIK))
+    login(client, "ani")
+    page = client.get(f"/penduduk/{resident_id}").get_data(as_text=True)
+    listed = page[page.index('data-testid="complaints"'):]
+    for complaint_id in (public, private):
+        assert f'href="/complaints/{complaint_id}"' in listed
+    assert "Tetangga bising" in listed and "Privat" in listed
