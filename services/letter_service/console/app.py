@@ -14,8 +14,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from libs import metrics
 from libs.config import Settings
 from services.letter_service.console import (
+    account,
     audit,
     auth,
+    complaints,
     filters,
     reports,
     residents,
@@ -62,6 +64,8 @@ def create_console(settings: Settings | None = None,
     app.register_blueprint(audit.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(residents.bp)
+    app.register_blueprint(complaints.bp)
+    app.register_blueprint(account.bp)
     app.before_request(auth.require_login)
     app.teardown_appcontext(close_db)
     app.after_request(security_headers)

@@ -30,13 +30,17 @@ ACTION_NAMES = {
     "periksa": "Memeriksa permohonan", "tandatangani": "Menandatangani surat",
     "diambil": "Menandai surat diambil", "tolak": "Menolak permohonan",
     "registration_guessed": "Peringatan: NIK dicoba berulang kali",
+    "jawab_aduan": "Menjawab aduan",
+    "staff_link_code": "Meminta kode penghubung Telegram",
+    "staff_telegram_linked": "Menghubungkan Telegram petugas",
+    "staff_telegram_unlinked": "Memutus Telegram petugas",
 }
 ACTOR_NAMES = {"bot": "Bot Telegram", NO_ACCOUNT: "Belum masuk"}
 DETAIL_LABELS = {
     "status": "Status", "detail": "Rincian", "reason": "Alasan",
     "username": "Nama pengguna diketik", "address": "Alamat IP",
     "cause": "Sebab", "full_name": "Nama lengkap", "role": "Peran", "nik": "NIK",
-    "accounts": "Akun Telegram", "attempts": "Percobaan",
+    "accounts": "Akun Telegram", "attempts": "Percobaan", "minutes": "Berlaku (menit)",
 }
 # Entries the office should notice: shown marked.
 WARNINGS = ("login_failed", "registration_guessed")
@@ -55,6 +59,7 @@ class Row:
     username: str  # empty where the actor is no staff account
     action: str
     request_id: int | None = None
+    complaint_id: int | None = None
     details: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -76,6 +81,8 @@ def audit():
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     zone = current_app.extensions["settings"].timezone
     rows = [row(entry, zone, *details(entry.detail)) for entry in entries]
+    for row_ in rows:
+        row_.complaint_id = pop_detail(row_, "complaint_id")
     names_of(session, rows, entries)
     first = (page - 1) * PAGE_SIZE + 1 if entries else 0
     return render_template("audit.html", rows=rows, total=total, page=page, pages=pages,
@@ -104,6 +111,13 @@ def details(detail: str) -> tuple[int | None, list[tuple[str, object]]]:
                                 f"{status_name(values.pop('to_status', None))}"))
     parts.extend(values.items())
     return request_id if isinstance(request_id, int) else None, parts
+
+
+def pop_detail(row_: Row, key: str) -> int | None:
+    """Take an id (a complaint's) out of a row's details, to link it instead."""
+    found = next((value for name, value in row_.details if name == key), None)
+    row_.details = [(name, value) for name, value in row_.details if name != key]
+    return found if isinstance(found, int) else None
 
 
 def status_name(status: object) -> str:

@@ -9,6 +9,7 @@ from flask import Flask, g
 from libs.formatting import MONTHS, ZONE_LABELS, local_time, tanggal
 from libs.identity import mask
 from libs.siades.bot_models import STAFF_OPERATOR
+from services.letter_service.complaints.records import state_name
 from services.letter_service.console.states import ROLE_NAMES, STATUS_NAMES
 
 NO_DATA = "-"
@@ -26,6 +27,11 @@ def hours(value: float | None) -> str:
     if value is None:
         return NO_DATA
     return f"{value:.1f}".replace(".", ",")
+
+
+def whole_hours(value: float) -> str:
+    """A number of hours as set (SLA_HOURS): `24`, `1,5`."""
+    return f"{value:g}".replace(".", ",")
 
 
 def shown_nik(nik: str | None) -> str:
@@ -47,5 +53,8 @@ def register(app: Flask, zone: str) -> None:
         "waktu_utc")
     app.add_template_filter(lambda status: STATUS_NAMES.get(status, f"Status {status}"),
                             "status")
+    app.add_template_filter(state_name, "aduan_status")
+    app.add_template_filter(whole_hours, "jam_batas")
     app.jinja_env.globals["role_names"] = ROLE_NAMES
     app.jinja_env.globals["nik"] = shown_nik
+    app.jinja_env.globals["masked"] = mask  # a complaint's NIK: masked to every role

@@ -41,6 +41,7 @@ from libs.siades.coltypes import utcnow
 from libs.siades.letters import LetterFormat, LetterRequest
 from libs.siades.models import ALIVE, Area, Family, Resident
 from libs.siades.queries import registration, residents
+from services.letter_service.console.complaint_listing import complaints_of
 from services.letter_service.console.database import db
 from services.letter_service.console.listing import kind_title, resident_address
 
@@ -270,6 +271,7 @@ def resident(resident_id: int):
         address=resident_address(person, session.get(Area, person.area_id)
                                  if person.area_id else None),
         chat=linked_chat(person), requests=requests_of(session, resident_id),
+        complaints=complaints_of(session, resident_id),
         attempts=attempts_of(session, person), since=since,
         reasons=ATTEMPT_REASONS,
         other_chats=other_chats(session, person),

@@ -1,5 +1,6 @@
-"""Staff accounts in the console: the Kepala Desa lists, creates, disables and enables them and
-resets their passwords; every staff member changes their own password. Every change is audited.
+"""Staff accounts in the console: the Kepala Desa lists, creates, disables and enables them,
+resets their passwords and unlinks their Telegram accounts; every staff member changes their
+own password. Every change is audited.
 
 The rules are those of `create-staff` (libs/siades/accounts.py). A new account and a reset
 password must be changed at the next login (`must_change_password`): whoever set it knows it.
@@ -27,6 +28,7 @@ from libs.siades.accounts import (
 )
 from libs.siades.bot_models import STAFF_HEAD, STAFF_ROLES, AuditEntry, Staff
 from libs.siades.coltypes import utcnow
+from services.letter_service import staff_link
 from services.letter_service.console.auth import client_address, password_stamp
 from services.letter_service.console.database import db
 
@@ -153,6 +155,20 @@ def reset_password(staff_id: int):
     if member.id == g.staff.id:
         session["stamp"] = password_stamp(member)
     return render_template("staff_reset.html", member=member, password=password)
+
+
+@bp.post("/staf/<int:staff_id>/putuskan-telegram")
+def unlink_telegram(staff_id: int):
+    """Forget an account's Telegram chat (a lost phone, a colleague who left): no more alerts
+    go there."""
+    member = account_or_404(staff_id)
+    if staff_link.unlink(db(), member, g.staff.username, utcnow()):
+        db().commit()
+        flash(f"Telegram akun {member.username} ({member.full_name}) diputus; pemberitahuan "
+              "kantor tidak dikirim ke sana lagi.", "info")
+    else:
+        flash(f"Akun {member.username} memang tidak terhubung dengan Telegram.", "info")
+    return redirect(url_for("staff.accounts"))
 
 
 def account_or_404(staff_id: int) -> Staff:
