@@ -5,7 +5,7 @@ an answer to it, as OpenSID's admin (Pengaduan_admin::kirim) writes one: the ans
 `isi`, the staff member's name in `nama`, the status chosen in `status` (set on the complaint,
 and on every earlier answer, too). OpenSID's public website lists every complaint of the
 village with its name, text, photo and answers: the bot writes here only what a resident chose
-to make public (services/letter_service/complaints/filing.py says how a private one is kept).
+to make public (services/letter_service/complaints/records.py says how a private one is kept).
 """
 
 from __future__ import annotations

@@ -114,7 +114,7 @@ def test_the_clerk_answers_a_complaint_with_a_photo(browser_context, console, se
         assert (child.parent_id, child.status) == (ids["pengaduan"], 3)
 
     # The website's complaint: read here, answered in OpenSID's admin.
-    page.goto(f"{console}/complaints")
+    page.goto(f"{console}/aduan")
     page.get_by_role("link", name=f"OpenSID #{ids['website']}").click()
     expect(page.get_by_test_id("visibility")).to_contain_text("Jawab di admin OpenSID")
     expect(page.get_by_role("button", name="Kirim jawaban")).to_have_count(0)

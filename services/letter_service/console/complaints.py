@@ -4,7 +4,7 @@ came through the village website's own form, answered in OpenSID's admin.
 
 An answer is `records.answer`'s (the reply the status watcher tells the resident once; for a
 public complaint also the `pengaduan` child row and status OpenSID's admin would write), with
-an audit entry, in one transaction. Staff alerts in Telegram link to `/complaints/<id>`.
+an audit entry, in one transaction. Staff alerts in Telegram link to `/aduan/<id>`.
 """
 
 from __future__ import annotations
@@ -61,12 +61,6 @@ def tab_status(value: str | None) -> ComplaintState:
 
 
 @bp.get("/aduan")
-def short():
-    """The menu's word as an address."""
-    return redirect(url_for("complaints.index", **request.args))
-
-
-@bp.get("/complaints")
 def index():
     """The complaints of one state, newest first, from the chat and from the website."""
     state = tab_status(request.args.get("status"))
@@ -78,7 +72,7 @@ def index():
                            from_website=listing.FROM_WEBSITE)
 
 
-@bp.get("/complaints/<int:complaint_id>")
+@bp.get("/aduan/<int:complaint_id>")
 def complaint(complaint_id: int):
     """One complaint from the chat and the form to answer it."""
     found = db().get(Complaint, complaint_id)
@@ -97,7 +91,7 @@ def render_complaint(found: Complaint, form: dict, status: int = 200):
                            max_length=MAX_ANSWER_LENGTH, sla_hours=settings().sla_hours), status
 
 
-@bp.post("/complaints/<int:complaint_id>/jawab")
+@bp.post("/aduan/<int:complaint_id>/jawab")
 def answer(complaint_id: int):
     """Save the staff member's answer; a refusal shows the page again with what was typed."""
     session = db()
@@ -154,7 +148,7 @@ def answer_complaint(session: Session, complaint_id: int, body: str, status: str
     return reply
 
 
-@bp.get("/complaints/<int:complaint_id>/foto")
+@bp.get("/aduan/<int:complaint_id>/foto")
 def photo(complaint_id: int):
     """The complaint's photo, as the resident sent it; only for logged-in staff."""
     found = listing.photo_of(db(), complaint_id)
@@ -166,7 +160,7 @@ def photo(complaint_id: int):
     return response
 
 
-@bp.get("/complaints/opensid/<int:pengaduan_id>")
+@bp.get("/aduan/opensid/<int:pengaduan_id>")
 def website(pengaduan_id: int):
     """A complaint sent through OpenSID's own web form: read here, answered in its admin."""
     view = listing.website_view(db(), pengaduan_id)

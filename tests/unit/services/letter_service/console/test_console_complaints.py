@@ -114,8 +114,8 @@ def pengaduan_rows(session_factory) -> list[Pengaduan]:
 
 
 def answer(client, complaint_id: int, body: str, status: int = 2, **extra):
-    token = csrf_token(client, f"/complaints/{complaint_id}")
-    return client.post(f"/complaints/{complaint_id}/jawab",
+    token = csrf_token(client, f"/aduan/{complaint_id}")
+    return client.post(f"/aduan/{complaint_id}/jawab",
                        data={"csrf_token": token, "body": body, "status": status, **extra},
                        follow_redirects=True)
 
@@ -130,8 +130,8 @@ def text_of(html: str) -> str:
 def test_the_complaint_pages_need_a_login(client, session_factory):
     complaint_id = add_complaint(session_factory, photo_id=add_photo(session_factory,
                                                                      content=road_photo()))
-    for path in ("/aduan", "/complaints", f"/complaints/{complaint_id}",
-                 f"/complaints/{complaint_id}/foto", "/complaints/opensid/1", "/akun"):
+    for path in ("/aduan", "/aduan", f"/aduan/{complaint_id}",
+                 f"/aduan/{complaint_id}/foto", "/aduan/opensid/1", "/akun"):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response.headers["Location"].startswith("/masuk"), path
@@ -163,13 +163,13 @@ def test_the_list_has_a_tab_per_state_with_counts_badges_icons_and_overdue(
     assert "Terlambat" not in rows[f"telegram-{fresh}"] and "Privat" in rows[f"telegram-{fresh}"]
     assert "Ada foto" not in rows[f"telegram-{fresh}"]
     assert "dari situs desa" in rows[f"situs-{website}"]
-    assert f'href="/complaints/opensid/{website}"' in rows[f"situs-{website}"]
+    assert f'href="/aduan/opensid/{website}"' in rows[f"situs-{website}"]
     assert HEAD_NAME in rows[f"telegram-{late}"] and WIFE_NAME in rows[f"situs-{website}"]
     # Newest first: the website's (2 hours ago) between the chat's two.
     order = re.findall(r'data-testid="complaint-([a-z]+-\d+)"', page)
     assert order == [f"telegram-{fresh}", f"situs-{website}", f"telegram-{late}"]
 
-    done = client.get("/complaints?status=3").get_data(as_text=True)
+    done = client.get("/aduan?status=3").get_data(as_text=True)
     assert f'data-testid="complaint-telegram-{answered}"' in done
     assert f"telegram-{late}" not in done
 
@@ -187,7 +187,7 @@ def test_a_complaints_page_shows_the_resident_masked_the_text_escaped_and_the_lo
         location=(-7.551234, 112.233456))
     pengaduan_id = complaint_row(session_factory, complaint_id).pengaduan_id
     login(client, "ani")  # an operator: a request's NIK would be in full, a complaint's is not
-    page = client.get(f"/complaints/{complaint_id}").get_data(as_text=True)
+    page = client.get(f"/aduan/{complaint_id}").get_data(as_text=True)
     assert HEAD_NAME in page and HEAD_NIK not in page and "3517**********01" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
     assert "Got &lt;tersumbat&gt;" in page
@@ -206,19 +206,19 @@ def test_a_photo_not_stored_says_why(client, session_factory, state, reason, sho
     complaint_id = add_complaint(session_factory,
                                  photo_id=add_photo(session_factory, state, reason=reason))
     login(client, "ani")
-    assert shown in client.get(f"/complaints/{complaint_id}").get_data(as_text=True)
-    assert client.get(f"/complaints/{complaint_id}/foto").status_code == 404
+    assert shown in client.get(f"/aduan/{complaint_id}").get_data(as_text=True)
+    assert client.get(f"/aduan/{complaint_id}/foto").status_code == 404
 
 
 def test_the_photo_is_served_to_staff_with_its_type(client, session_factory):
     photo = road_photo()
     complaint_id = add_complaint(session_factory,
                                  photo_id=add_photo(session_factory, content=photo))
-    assert client.get(f"/complaints/{complaint_id}/foto").status_code == 302  # not logged in
+    assert client.get(f"/aduan/{complaint_id}/foto").status_code == 302  # not logged in
     login(client, "kades")
-    page = client.get(f"/complaints/{complaint_id}").get_data(as_text=True)
-    assert f'src="/complaints/{complaint_id}/foto"' in page
-    response = client.get(f"/complaints/{complaint_id}/foto")
+    page = client.get(f"/aduan/{complaint_id}").get_data(as_text=True)
+    assert f'src="/aduan/{complaint_id}/foto"' in page
+    response = client.get(f"/aduan/{complaint_id}/foto")
     assert response.status_code == 200
     assert response.mimetype == "image/png" and response.data == photo
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -227,8 +227,8 @@ def test_the_photo_is_served_to_staff_with_its_type(client, session_factory):
     # Stored bytes of a type no image has are never served as a page.
     html = add_complaint(session_factory, photo_id=add_photo(
         session_factory, content=b"<html>", mime_type="text/html"))
-    assert client.get(f"/complaints/{html}/foto").status_code == 404
-    assert client.get(f"/complaints/{add_complaint(session_factory)}/foto").status_code == 404
+    assert client.get(f"/aduan/{html}/foto").status_code == 404
+    assert client.get(f"/aduan/{add_complaint(session_factory)}/foto").status_code == 404
 
 
 # --- answering ---------------------------------------------------------------------------------
@@ -263,7 +263,7 @@ def test_answering_a_public_complaint_writes_the_reply_and_opensids_child_row(
     assert "Menunggu Diproses → Sedang Diproses" in entry.detail
     # The audit log names it and links the complaint.
     log = client.get("/audit").get_data(as_text=True)
-    assert "Menjawab aduan" in log and f'href="/complaints/{complaint_id}"' in log
+    assert "Menjawab aduan" in log and f'href="/aduan/{complaint_id}"' in log
 
     answer(client, complaint_id, "Lubang sudah ditambal.", 3)
     complaint = complaint_row(session_factory, complaint_id)
@@ -319,7 +319,7 @@ def test_the_same_answer_pressed_twice_is_saved_once(client, session_factory):
 def test_an_answer_without_the_forms_token_is_refused(client, session_factory):
     complaint_id = add_complaint(session_factory)
     login(client, "ani")
-    response = client.post(f"/complaints/{complaint_id}/jawab",
+    response = client.post(f"/aduan/{complaint_id}/jawab",
                            data={"body": "Tanpa token.", "status": 2})
     assert response.status_code == 400
     assert replies_of(session_factory, complaint_id) == []
@@ -327,8 +327,8 @@ def test_an_answer_without_the_forms_token_is_refused(client, session_factory):
 
 def test_an_unknown_complaint_is_404(client):
     login(client, "ani")
-    assert client.get("/complaints/999").status_code == 404
-    assert client.get("/complaints/opensid/999").status_code == 404
+    assert client.get("/aduan/999").status_code == 404
+    assert client.get("/aduan/opensid/999").status_code == 404
 
 
 def section_of(page: str, testid: str) -> str:
@@ -349,19 +349,19 @@ def test_a_website_complaint_is_read_only_here_with_its_answers(client, session_
                                     answers=("Sedang kami periksa.",))
     ours = add_complaint(session_factory)
     login(client, "ani")
-    page = client.get(f"/complaints/opensid/{website}").get_data(as_text=True)
+    page = client.get(f"/aduan/opensid/{website}").get_data(as_text=True)
     assert "Jawab di admin OpenSID" in page and "dari situs desa" in page
     assert WIFE_NAME in page and WIFE_NIK not in page and "3517**********02" in page
     assert "Sedang kami periksa." in page and "Operator OpenSID" in page
     assert "Kirim jawaban" not in page and "<form" not in page.split("</header>")[1]
     # Our own public complaint's pengaduan row is shown on its own page.
     ours_row = complaint_row(session_factory, ours).pengaduan_id
-    response = client.get(f"/complaints/opensid/{ours_row}")
+    response = client.get(f"/aduan/opensid/{ours_row}")
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/complaints/{ours}"
+    assert response.headers["Location"] == f"/aduan/{ours}"
     # An answer row is no complaint.
     answer_row = max(row.id for row in pengaduan_rows(session_factory) if row.parent_id)
-    assert client.get(f"/complaints/opensid/{answer_row}").status_code == 404
+    assert client.get(f"/aduan/opensid/{answer_row}").status_code == 404
 
 
 # --- the figures -------------------------------------------------------------------------------
@@ -552,5 +552,5 @@ def test_the_residents_page_lists_their_complaints(client, session_factory):
     page = client.get(f"/penduduk/{resident_id}").get_data(as_text=True)
     listed = page[page.index('data-testid="complaints"'):]
     for complaint_id in (public, private):
-        assert f'href="/complaints/{complaint_id}"' in listed
+        assert f'href="/aduan/{complaint_id}"' in listed
     assert "Tetangga bising" in listed and "Privat" in listed
