@@ -611,6 +611,18 @@ STATUS_NONE = (
 )
 
 # --- The office's answers to a complaint, to the resident (complaint_watch.py) -----------------
+COMPLAINT_ANSWERED = (
+    "<b>Tanggapan aduan A-{number}</b> ({title})\n"
+    "Keadaan: <b>{state}</b>\n\n{body}\n\n— {author}"
+)
+COMPLAINT_STATE_CHANGED = (
+    "<b>Aduan A-{number}</b> ({title})\nKeadaan sekarang: <b>{state}</b>"
+)
+COMPLAINT_CLOSED_NOTE = (
+    "\n\nAduan ini dinyatakan selesai. Bila masalahnya belum teratasi, ketik <b>Aduan</b> "
+    "untuk mengirim aduan baru."
+)
+COMPLAINT_OFFICE = "Kantor desa"  # the author of an answer that names nobody
 
 # --- Staff in Telegram: linking, alerts, escalation, the daily summary (staff_alerts.py) -------
 # Linking (services/letter_service/staff_link.py): the console shows the code.

@@ -15,6 +15,8 @@ the memory row and sends nothing.
     changed to 5                     a rejection (the reason), the resident's cancellation, or
                                      an issued letter withdrawn (its PDF no longer valid)
     changed to 3 with our PDF        the message, then the PDF (sendDocument) with a caption
+
+In the same loop, complaint_watch.py tells residents the answers to their complaints.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from libs.siades.letter_forms import kind_of
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
 from libs.vocabulary.states import RequestState
-from services.letter_service import letter_requests, revocations
+from services.letter_service import complaint_watch, letter_requests, revocations
 from services.letter_service.submission import complete_button
 
 log = logging.getLogger(__name__)
@@ -167,6 +169,7 @@ def unpublished(session: Session) -> list[OutboxEntry]:
     return list(session.scalars(
         select(OutboxEntry)
         .where(or_(OutboxEntry.source_message_id.like("letter-transition-%"),
+                   OutboxEntry.source_message_id.like(complaint_watch.unpublished_pattern()),
                    OutboxEntry.source_message_id.like("console-%")),
                OutboxEntry.published_at.is_(None))
         .order_by(OutboxEntry.id)))
@@ -196,6 +199,8 @@ class Watcher:
 
     def __init__(self, settings: Settings, factory: sessionmaker, publisher):
         self.settings, self.factory, self.publisher = settings, factory, publisher
+        self.complaints = complaint_watch.ComplaintWatch(factory, publisher,
+                                                         settings.opensid_pengaduan_dir)
         self._stop = threading.Event()
         self.last_ok = time.monotonic()  # the last good look (starting counts as one)
 
@@ -205,6 +210,7 @@ class Watcher:
                 noted = watch_once(self.factory, self.publisher)
                 revocations.publish_withdrawn(self.factory, self.publisher,
                                               self.settings.timezone)
+                self.complaints.watch_once()
                 if noted:
                     log.info("%d status change%s told", noted, "" if noted == 1 else "s")
                 self.last_ok = time.monotonic()
