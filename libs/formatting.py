@@ -34,6 +34,11 @@ def tanggal(day: date | None) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
+def whole_hours(value: float) -> str:
+    """A number of hours as set (SLA_HOURS): `24`, `1,5`."""
+    return f"{value:g}".replace(".", ",")
+
+
 def local_time(moment: datetime, zone: str) -> datetime:
     """A naive UTC time as the village's naive local time (what OpenSID stores and shows)."""
     return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None)

@@ -644,3 +644,28 @@ STAFF_UNLINKED = (
     "tidak dikirim ke sini lagi."
 )
 STAFF_UNLINK_NONE = "Akun Telegram ini tidak terhubung dengan akun petugas mana pun."
+# Alerts (services/letter_service/staff_alerts.py): a resident's name, the kind and the number,
+# never a NIK or a No KK. Each has a button that opens the item in the console.
+STAFF_NEW_REQUEST = (
+    "🆕 <b>Permohonan surat baru</b> nomor <b>{number}</b>\n{kind}\nPemohon: {name}"
+)
+STAFF_NEW_COMPLAINT = "🆕 <b>Aduan baru</b> {label}\nPengirim: {name}"
+STAFF_LATE_REQUEST = (
+    "⏰ <b>Permohonan surat menunggu lebih dari {hours} jam</b>\nNomor <b>{number}</b>, {kind}: "
+    "<b>{state}</b>\nPemohon: {name}, diajukan {since}"
+)
+STAFF_LATE_COMPLAINT = (
+    "⏰ <b>Aduan belum dijawab lebih dari {hours} jam</b>\n{label}\n"
+    "Pengirim: {name}, dikirim {since}"
+)
+# How an alert names a complaint: ours by its number, one from OpenSID's web form by its row.
+STAFF_COMPLAINT_FROM_CHAT = "<b>A-{number}</b> lewat Telegram ({visibility})"
+STAFF_COMPLAINT_FROM_WEBSITE = "nomor <b>{number}</b> lewat situs desa"
+STAFF_DIGEST = (
+    "📋 <b>Ringkasan kantor desa, {day}</b>\n"
+    "Baru dalam 24 jam terakhir: {new_requests} permohonan surat, {new_complaints} aduan\n"
+    "Menunggu diproses: {waiting_requests} permohonan, {waiting_complaints} aduan belum dijawab\n"
+    "Lewat batas {hours} jam: {late_requests} permohonan, {late_complaints} aduan"
+)
+STAFF_OPEN_BUTTON = "Buka di konsol"
+STAFF_DASHBOARD_BUTTON = "Buka dasbor"

@@ -16,7 +16,8 @@ the memory row and sends nothing.
                                      an issued letter withdrawn (its PDF no longer valid)
     changed to 3 with our PDF        the message, then the PDF (sendDocument) with a caption
 
-In the same loop, complaint_watch.py tells residents the answers to their complaints.
+In the same loop, complaint_watch.py tells residents the answers to their complaints, and
+staff_alerts.py tells the office's linked Telegram chats of new and overdue work.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from libs.siades.letter_forms import kind_of
 from libs.siades.letters import LetterRequest
 from libs.siades.models import Resident
 from libs.vocabulary.states import RequestState
-from services.letter_service import complaint_watch, letter_requests, revocations
+from services.letter_service import complaint_watch, letter_requests, revocations, staff_alerts
 from services.letter_service.submission import complete_button
 
 log = logging.getLogger(__name__)
@@ -164,12 +165,14 @@ def _entry(message: Outgoing, transition: LetterTransition, now: datetime) -> Ou
 
 
 def unpublished(session: Session) -> list[OutboxEntry]:
-    """The watcher's messages stored but not yet published (a crash between the two), and the
-    staff console's (unlink, relink, unlock), which the watcher publishes for it."""
+    """The watcher's messages stored but not yet published (a crash between the two): status
+    changes, complaint answers, staff alerts; and the staff console's (unlink, relink, unlock),
+    which the watcher publishes for it."""
     return list(session.scalars(
         select(OutboxEntry)
         .where(or_(OutboxEntry.source_message_id.like("letter-transition-%"),
                    OutboxEntry.source_message_id.like(complaint_watch.unpublished_pattern()),
+                   OutboxEntry.source_message_id.like(staff_alerts.unpublished_pattern()),
                    OutboxEntry.source_message_id.like("console-%")),
                OutboxEntry.published_at.is_(None))
         .order_by(OutboxEntry.id)))
@@ -211,6 +214,7 @@ class Watcher:
                 revocations.publish_withdrawn(self.factory, self.publisher,
                                               self.settings.timezone)
                 self.complaints.watch_once()
+                staff_alerts.alert_once(self.factory, self.publisher, self.settings, utcnow())
                 if noted:
                     log.info("%d status change%s told", noted, "" if noted == 1 else "s")
                 self.last_ok = time.monotonic()

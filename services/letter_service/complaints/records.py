@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session, aliased
 
 from libs.siades.bot_models import Complaint, ComplaintReply
 from libs.siades.complaints import Pengaduan
@@ -40,6 +40,15 @@ IP_ADDRESS = "telegram"  # pengaduan.ip_address (v2410): where the complaint cam
 PER_DAY = 5  # complaints a resident may send in 24 hours
 HISTORY_LENGTH = 10
 _UNSAFE = str.maketrans({"<": "\uff1c", ">": "\uff1e"})
+
+_answer = aliased(Pengaduan)
+# A `pengaduan` complaint no bot complaint points to: sent through OpenSID's own web form.
+WEBSITE_COMPLAINT = (
+    Pengaduan.parent_id.is_(None)
+    & ~exists().where(Complaint.pengaduan_id == Pengaduan.id)
+)
+# ... that nobody has answered in OpenSID's admin yet.
+WEBSITE_UNANSWERED = ~exists().where(_answer.parent_id == Pengaduan.id)
 
 
 def state_name(status: int) -> str:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from libs.formatting import local_time
 from libs.siades.bot_models import FILE_STORED, Complaint, ComplaintReply, ReceivedFile
@@ -20,19 +20,11 @@ from libs.siades.complaints import Pengaduan
 from libs.siades.models import Resident
 from libs.vocabulary.complaints import ComplaintState
 from services.letter_service.complaints import records
+from services.letter_service.complaints.records import WEBSITE_COMPLAINT, WEBSITE_UNANSWERED
 
 LIST_LIMIT = 200  # newest first, per state
 FROM_CHAT, FROM_WEBSITE = "telegram", "situs"
 ALLOWED_PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
-
-_answer = aliased(Pengaduan)
-# A `pengaduan` complaint no bot complaint points to: sent through OpenSID's own web form.
-WEBSITE_COMPLAINT = (
-    Pengaduan.parent_id.is_(None)
-    & ~exists().where(Complaint.pengaduan_id == Pengaduan.id)
-)
-# ... that nobody has answered in OpenSID's admin yet.
-WEBSITE_UNANSWERED = ~exists().where(_answer.parent_id == Pengaduan.id)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from libs.siades.bot_models import Complaint, ComplaintReply, Staff
 from libs.siades.complaints import Pengaduan
 from libs.vocabulary.complaints import ComplaintState
-from services.letter_service.console.complaint_listing import WEBSITE_COMPLAINT
+from services.letter_service.complaints.records import WEBSITE_COMPLAINT
 from services.letter_service.console.stats import Figure, figure, hours_between, signer_name
 
 OPENSID_ADMIN = "Admin OpenSID"

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask import Flask, g
 
-from libs.formatting import MONTHS, ZONE_LABELS, local_time, tanggal
+from libs.formatting import MONTHS, ZONE_LABELS, local_time, tanggal, whole_hours
 from libs.identity import mask
 from libs.siades.bot_models import STAFF_OPERATOR
 from services.letter_service.complaints.records import state_name
@@ -27,11 +27,6 @@ def hours(value: float | None) -> str:
     if value is None:
         return NO_DATA
     return f"{value:.1f}".replace(".", ",")
-
-
-def whole_hours(value: float) -> str:
-    """A number of hours as set (SLA_HOURS): `24`, `1,5`."""
-    return f"{value:g}".replace(".", ",")
 
 
 def shown_nik(nik: str | None) -> str:
