@@ -34,6 +34,8 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from html import escape
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -103,12 +105,14 @@ def alert_once(factory: sessionmaker, publisher, settings: Settings, now: dateti
                 digest = key, summary(session, now, settings), recipients(session)
     sent = 0
     for key, item, chats in due:
-        button = _button(texts.STAFF_OPEN_BUTTON, settings.console_public_url + item.path)
-        sent += _send(factory, publisher, key, item.text, button, chats, now)
+        message = _linked(item.text, texts.STAFF_OPEN_BUTTON,
+                          settings.console_public_url + item.path)
+        sent += _send(factory, publisher, key, *message, chats, now)
     if digest is not None:
         key, text, chats = digest
-        button = _button(texts.STAFF_DASHBOARD_BUTTON, f"{settings.console_public_url}/dasbor")
-        sent += _send(factory, publisher, key, text, button, chats, now)
+        message = _linked(text, texts.STAFF_DASHBOARD_BUTTON,
+                          f"{settings.console_public_url}/dasbor")
+        sent += _send(factory, publisher, key, *message, chats, now)
     return sent
 
 
@@ -257,11 +261,16 @@ def _not_yet_sent(session: Session, due: list) -> list:
     return [entry for entry in due if entry[0] not in sent]
 
 
-def _button(label: str, url: str) -> dict:
-    return {"inline_keyboard": [[{"text": label, "url": url}]]}
+def _linked(text: str, label: str, url: str) -> tuple[str, dict | None]:
+    """The text with a button that opens `url`; or, where Telegram would refuse the button (a
+    host without a dot, such as `http://konsol:8090`, fails the whole message), the text with
+    the address under it."""
+    if "." not in (urlsplit(url).hostname or ""):
+        return f"{text}\n{escape(url)}", None
+    return text, {"inline_keyboard": [[{"text": label, "url": url}]]}
 
 
-def _send(factory: sessionmaker, publisher, key: str, text: str, keyboard: dict,
+def _send(factory: sessionmaker, publisher, key: str, text: str, keyboard: dict | None,
           chats: list[tuple[int, int]], now: datetime) -> int:
     """Store the alert's key and its messages in one transaction, then publish them; 0 if
     another watcher sent it first."""

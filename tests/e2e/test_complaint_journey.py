@@ -131,8 +131,11 @@ def test_a_complaint_with_photo_and_location_reaches_the_office_and_its_answer_t
         assert kept.content == picture  # the resident's own bytes, downloaded by the notifier
         assert session.get(Pengaduan, complaint.pengaduan_id).body == TEXT
 
-    alert = texts_of(system.messages(OPERATOR_CHAT, wait=20))
-    assert f"A-{number}" in alert and NAME in alert and NIK not in alert and NO_KK not in alert
+    alerts = [m for m in system.messages(OPERATOR_CHAT, wait=20) if f"A-{number}" in m["text"]]
+    alert = texts_of(alerts)
+    assert NAME in alert and NIK not in alert and NO_KK not in alert
+    [[[button]]] = [m["reply_markup"]["inline_keyboard"] for m in alerts]
+    assert button["url"].endswith(f"/aduan/{number}")
 
     # The office answers (as the console does): the resident hears it once
     with sessions.begin() as session:

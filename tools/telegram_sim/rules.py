@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from tools.telegram_sim.errors import bad_request
 
@@ -40,6 +41,15 @@ def _check_inline_button(button: dict) -> None:
     if "url" in actions and not _BUTTON_URL.fullmatch(button["url"]):
         raise bad_request(f"inline keyboard button URL '{button['url']}' is invalid: "
                           "Wrong HTTP URL")
+    if "url" in actions and not button_host_accepted(button["url"]):
+        raise bad_request("BUTTON_URL_INVALID")
+
+
+def button_host_accepted(url: str) -> bool:
+    """Telegram refuses a button's http(s) URL whose host has no dot (`http://localhost`,
+    `http://konsol:8090`); a dotted name or an IPv4 address is taken."""
+    parts = urlsplit(url)
+    return parts.scheme.lower() not in ("http", "https") or "." in (parts.hostname or "")
 
 
 def _check_commands(commands: list[dict]) -> None:

@@ -271,3 +271,14 @@ def test_a_name_with_markup_or_braces_is_shown_as_written(session_factory, staff
     alert(session_factory, publisher, FILED + timedelta(minutes=1))
     [message] = sent(publisher, OPERATOR_CHAT)
     assert "&lt;b&gt;{Sri}&lt;/b&gt; &amp; Co" in message.text
+
+
+def test_a_console_address_telegram_would_refuse_as_a_button_is_given_as_text(
+        session_factory, staff, publisher):
+    """Telegram refuses a button whose host has no dot, and with it the whole message."""
+    complaint_id = file_complaint(session_factory)
+    on_the_lan = dataclasses.replace(SETTINGS, console_public_url="http://konsol:8090")
+    alert(session_factory, publisher, FILED + timedelta(minutes=1), on_the_lan)
+    [message] = sent(publisher, OPERATOR_CHAT)
+    assert message.reply_markup is None
+    assert message.text.endswith(f"\nhttp://konsol:8090/aduan/{complaint_id}")

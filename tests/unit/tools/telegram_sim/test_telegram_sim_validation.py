@@ -80,6 +80,8 @@ BAD_MARKUPS = [
     ({"inline_keyboard": [[{"text": "Ya", "callback_data": "é" * 33}]]}, "BUTTON_DATA_INVALID"),
     ({"inline_keyboard": [[{"text": "Ya", "url": "desa.id"}]]},
      "inline keyboard button URL 'desa.id' is invalid: Wrong HTTP URL"),
+    ({"inline_keyboard": [[{"text": "Buka", "url": "http://konsol:8090/aduan/1"}]]},
+     "BUTTON_URL_INVALID"),
     ({"inline_keyboard": [[{"text": "Ya", "web_app": {}}]]},
      "can't parse inline keyboard button: Can't find field \"url\""),
     ({"remove_keyboard": "true"},
