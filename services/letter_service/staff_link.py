@@ -11,6 +11,7 @@ staff_alerts.py); one chat links to one staff account at most.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from datetime import datetime, timedelta
 
@@ -69,7 +70,7 @@ def unlink(session: Session, staff: Staff, actor: str, now: datetime) -> bool:
         return False
     staff.telegram_chat_id = None
     session.add(AuditEntry(at=now, actor=actor, action="staff_telegram_unlinked",
-                           detail=f"staff={staff.id}"))
+                           detail=json.dumps({"staff_id": staff.id})))
     return True
 
 

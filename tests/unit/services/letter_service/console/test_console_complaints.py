@@ -5,6 +5,7 @@ of the dashboard, and a staff member's own Telegram link (Akun Saya, the staff p
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 
@@ -529,7 +530,7 @@ def test_the_kepala_desa_sees_and_unlinks_an_accounts_telegram(client, session_f
     with session_scope(session_factory) as session:
         entry = session.scalars(select(AuditEntry).where(
             AuditEntry.action == "staff_telegram_unlinked")).one()
-        assert (entry.actor, entry.detail) == ("kades", f"staff={ani}")
+        assert (entry.actor, json.loads(entry.detail)) == ("kades", {"staff_id": ani})
         assert session.scalar(select(func.count()).select_from(AuditEntry)) > 0
 
 
