@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import SECRET, TOKEN
 from tests.browser.scripted_bot import CONFIRMED, LETTER_BYTES, LETTER_NAME
-from tests.support.screens import shoot
+from tests.support.screens import close_panel, shoot
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -39,13 +39,6 @@ def attach(page, item: str, path) -> None:
     with page.expect_file_chooser() as chooser:
         page.get_by_test_id(item).click()
     chooser.value.set_files(path)
-
-
-def close_panel(page) -> None:
-    """Close the side panel (open by default in a wide window), so screenshots show the chat."""
-    if page.get_by_test_id("side-panel").is_visible():
-        page.get_by_test_id("panel-toggle").click()
-    expect(page.get_by_test_id("side-panel")).to_be_hidden()
 
 
 def street_photo(path, size=(640, 480)) -> bytes:

@@ -1,12 +1,21 @@
 """The chat page against the whole system: simulator -> gateway -> RabbitMQ -> workers ->
-notifier -> simulator, every part a process, on the seeded demo village."""
+notifier -> simulator, every part a process, on the seeded demo village: a resident registering,
+a letter request cancelled, a complaint written and the operator's alert of it."""
 
 from __future__ import annotations
 
 import pytest
+import requests
 from playwright.sync_api import expect
+from sqlalchemy import select
 
+from libs.siades.bot_models import Staff
+from libs.siades.cli import create_staff
+from libs.siades.coltypes import utcnow
+from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
+from services.letter_service import staff_link
+from tests.support.screens import close_panel, shoot
 from tests.support.system import System
 
 NIK, NO_KK, NAME = DEMO_RESIDENTS["head"]
@@ -113,4 +122,64 @@ def test_cancelling_asks_first_and_a_spent_button_says_what_happened(browser_con
     expect(old.get_by_test_id("inline-button")).to_have_count(0, timeout=REPLY_TIMEOUT)
     page.screenshot(path=str(tmp_path / "spent-button.png"), full_page=True)
     print(f"screenshots in {tmp_path}")
+    assert all(call["status"] == 200 for call in system.calls())
+
+
+def test_a_resident_writes_a_complaint_and_the_linked_operator_is_alerted(
+        browser_context, system, sqlite_url):
+    engine = make_engine(sqlite_url)
+    create_staff(engine, "operator", "Ani Rahmawati", "operator", "operator-pass")
+    with make_session_factory(engine).begin() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == "operator"))
+        code = staff_link.new_code(session, staff, utcnow(), 15)
+    engine.dispose()
+    operator_chat = requests.post(f"{system.sim}/sim/users", timeout=10, json={
+        "first_name": "Ani", "last_name": "Rahmawati"}).json()["id"]  # a persona of the page
+    assert "Ani Rahmawati" in system.ask(operator_chat, f"STAF {code}")["text"]
+
+    page = browser_context.new_page()
+    page.goto(system.sim)
+    close_panel(page)
+    page.get_by_test_id("start-button").click()
+    expect(bot_messages(page).last).to_contain_text("belum terhubung", timeout=REPLY_TIMEOUT)
+    box = page.get_by_test_id("message-input")
+
+    def say(text: str, expected: str):
+        box.fill(text)
+        box.press("Enter")
+        expect(bot_messages(page).last).to_contain_text(expected, timeout=REPLY_TIMEOUT)
+        return bot_messages(page).nth(bot_messages(page).count() - 1)
+
+    def tap(message, label: str, expected: str):
+        message.get_by_test_id("inline-button").filter(has_text=label).click()
+        expect(bot_messages(page).last).to_contain_text(expected, timeout=REPLY_TIMEOUT)
+        return bot_messages(page).nth(bot_messages(page).count() - 1)
+
+    say(f"DAFTAR#{NIK}#{NO_KK}", "Pendaftaran berhasil")
+    page.get_by_test_id("reply-keyboard").get_by_test_id("reply-keyboard-button").filter(
+        has_text="Aduan").click()
+    expect(bot_messages(page).last).to_contain_text("(1/4)", timeout=REPLY_TIMEOUT)
+    asked = say("Lampu jalan di depan masjid RT 02 mati sejak seminggu, jalan gelap sekali.",
+                "(2/4)")
+    tap(asked, "Lewati", "(3/4)")
+    keyboard = page.get_by_test_id("reply-keyboard").get_by_test_id("reply-keyboard-button")
+    expect(keyboard).to_have_text(["📍 Kirim lokasi", "Lewati", "Batal"])
+    shoot(page, "system-complaint-location")
+    keyboard.filter(has_text="Lewati").click()
+    expect(bot_messages(page).last).to_contain_text("(4/4)", timeout=REPLY_TIMEOUT)
+    asked = bot_messages(page).nth(bot_messages(page).count() - 1)
+    summary = tap(asked, "Publik", "Kirim aduan")
+    shoot(page, "system-complaint-summary")
+    filed = tap(summary, "Kirim aduan", "A-1")
+    expect(filed).to_contain_text("publik")
+    shoot(page, "system-complaint-filed")
+
+    office = browser_context.new_page()
+    office.goto(f"{system.sim}?user={operator_chat}")
+    close_panel(office)
+    alert = bot_messages(office).filter(has_text="A-1")
+    expect(alert).to_contain_text(NAME, timeout=REPLY_TIMEOUT)
+    expect(alert).not_to_contain_text(NIK)
+    expect(alert.get_by_test_id("inline-button")).to_have_text("Buka di konsol")
+    shoot(office, "system-staff-alert")
     assert all(call["status"] == 200 for call in system.calls())

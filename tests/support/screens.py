@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -37,3 +37,11 @@ def shoot(page: Page, name: str) -> None:
         page.screenshot(path=folder / f"{name}-{label}.png", full_page=True)
     page.set_viewport_size(size)
     page.wait_for_timeout(100)
+
+
+def close_panel(page: Page) -> None:
+    """Close the chat page's side panel (open by default in a wide window), so screenshots
+    show the chat."""
+    if page.get_by_test_id("side-panel").is_visible():
+        page.get_by_test_id("panel-toggle").click()
+    expect(page.get_by_test_id("side-panel")).to_be_hidden()
