@@ -2,7 +2,9 @@
 database), every part of ours a real process: residents request letters in the chat, the office
 processes them in OpenSID's own admin pages (list, periksa, Lanjutkan Cetak, Siap Diambil,
 Sudah Diambil, Dibatalkan) and the resident hears of each step; a letter our console signs shows
-in OpenSID's archive.
+in OpenSID's archive. A public complaint from the chat is listed, opened and answered in
+OpenSID's admin (Pengaduan Warga, Tanggapi) and each answer reaches the resident once; the
+village website's Pengaduan page shows it, and never a private one.
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ import json
 import re
 import subprocess
 import sys
+import time
 
 import pytest
+import requests
 from pypdf import PdfReader
 from sqlalchemy import create_engine, text
 
 from libs.siades.cli import create_staff
 from tests.support.console_client import Staff, texts_of
-from tests.support.opensid_print import periksa_form, print_request
+from tests.support.opensid_print import parse_form, periksa_form, print_request
 from tests.support.system import ROOT, System
 
 AHLUL_NIK, AHLUL_KK = "5201142005716996", "5201140104126994"  # KAWIN, no Layanan Mandiri
@@ -164,3 +168,105 @@ def test_a_letter_our_console_signs_shows_in_opensid_s_archive(system, opensid):
     # the request's row in OpenSID's own list says Siap Diambil too
     [listed] = admin.list_permohonan()
     assert listed["status"] == 3
+
+
+# --- complaints (Aduan) ---------------------------------------------------------------------
+
+def complain(system: System, user: int, title: str, body: str, visibility: str) -> int:
+    """The one-line complaint, then the resident's choice (PUBLIK / PRIVAT) sends it; its
+    number."""
+    asked = system.ask(user, f"ADUAN#{title}#{body}")["text"]
+    assert "publik" in asked.lower(), asked
+    system.messages(user)
+    system.tap(user, f"ADUAN {visibility}")
+    filed = texts_of(system.messages(user, wait=15))
+    return int(re.search(r"A-(\d+)", filed).group(1))
+
+
+def list_pengaduan(admin) -> list[dict]:
+    """Pengaduan's admin list (Pengaduan > Pengaduan Warga) loads its table by AJAX from
+    GET pengaduan_admin/datatables, as DataTables does (404 without X-Requested-With)."""
+    admin.last_referer = admin.site + "/pengaduan_admin"
+    page = admin.get("pengaduan_admin/datatables?draw=1&start=0&length=100&status=",
+                     headers={"X-Requested-With": "XMLHttpRequest",
+                              "Accept": "application/json"})
+    assert page.code == 200, page.code
+    return json.loads(page.text())["data"]
+
+
+def answer_in_opensid(admin, pengaduan_id: int, reply: str, status: int) -> None:
+    """"Tanggapi Pengaduan": the admin's form, posted as the browser posts it."""
+    admin.last_referer = admin.site + "/pengaduan_admin"
+    page = admin.get(f"pengaduan_admin/form/{pengaduan_id}")
+    assert page.code == 200, page.code
+    form = parse_form(page.text())
+    form.fill("isi", reply, add=False)
+    form.fill("status", str(status), add=False)
+    admin.last_referer = page.url
+    posted = admin.post(form.action, form.pairs(), follow=False)
+    assert posted.code in (302, 303, 307), posted.code
+
+
+def pengaduan_rows(opensid) -> list[list[str]]:
+    rows = opensid.sql("SELECT id, config_id, IFNULL(id_pengaduan, ''), nik, judul, status, "
+                       "ip_address FROM pengaduan ORDER BY id")
+    return [line.split("\t") for line in rows.splitlines()]
+
+
+def test_a_public_complaint_is_listed_and_answered_in_opensid_s_admin_and_the_answer_told_once(
+        system, opensid):
+    user = 8805
+    system.ask(user, f"DAFTAR#{AHLUL_NIK}#{AHLUL_KK}")
+    body = "Lampu jalan di gang Masjid mati sejak Senin 💡 <script>alert(1)</script>, gelap."
+    number = complain(system, user, "Lampu jalan mati", body, "PUBLIK")
+
+    [[pengaduan_id, config_id, parent, nik, title, status, address]] = pengaduan_rows(opensid)
+    assert (config_id, parent, nik, title, status, address) == (
+        "1", "", AHLUL_NIK, "Lampu jalan mati", "1", "telegram")
+
+    admin = opensid.admin()
+    assert admin.get("pengaduan_admin").code == 200  # the list page and its counts open
+    [row] = list_pengaduan(admin)
+    assert int(row["id"]) == int(pengaduan_id) and row["judul"] == "Lampu jalan mati"
+    assert row["nama"] == "AHLUL" and "Menunggu Diproses" in row["status"]
+    assert "<script>" not in row["isi"] and "Lampu jalan di gang Masjid" in row["isi"]
+    detail = admin.get(f"pengaduan_admin/detail/{pengaduan_id}")
+    assert detail.code == 200 and "Lampu jalan di gang Masjid" in detail.text()
+    assert "<script>alert(1)</script>" not in detail.text()
+
+    system.messages(user)
+    answer_in_opensid(admin, int(pengaduan_id), "Petugas PLN dijadwalkan datang Kamis.", 2)
+    told = wait_for(system, user, "Petugas PLN dijadwalkan datang Kamis.")
+    assert f"A-{number}" in told and "Sedang Diproses" in told
+    answer_in_opensid(admin, int(pengaduan_id), "Lampu sudah menyala kembali.", 3)
+    told = wait_for(system, user, "Lampu sudah menyala kembali.")
+    assert "Selesai Diproses" in told and "Petugas PLN" not in told  # each answer once
+    # OpenSID keeps both answers as its child rows; our Status shows the complaint closed
+    answers = [r for r in pengaduan_rows(opensid) if r[2] == pengaduan_id]
+    assert [r[5] for r in answers] == ["3", "3"]  # kirim sets the status on earlier answers
+    assert "Selesai Diproses" in system.ask(user, "Status")["text"]
+    time.sleep(5)  # a few of the watcher's passes: nothing is told twice
+    assert "Lampu sudah menyala" not in texts_of(system.messages(user, wait=1))
+
+
+def test_the_village_website_shows_a_public_complaint_and_never_a_private_one(system, opensid):
+    # The village turns on its website's Pengaduan page (Admin Web > Menu), as many do.
+    opensid.sql("INSERT INTO menu (config_id, nama, link, parrent, link_tipe, enabled, urut) "
+                "VALUES (1, 'Pengaduan', 'pengaduan', 0, 99, 1, 9)")
+    opensid.clear_caches()
+    user = 8806
+    system.ask(user, f"DAFTAR#{AHLUL_NIK}#{AHLUL_KK}")
+    complain(system, user, "Jembatan retak",
+             "Jembatan bambu di Dusun Montong retak, berbahaya untuk anak sekolah.", "PUBLIK")
+    private = complain(system, user, "Tetangga berisik",
+                       "Tetangga saya memutar musik keras setiap malam sampai pukul dua.",
+                       "PRIVAT")
+
+    assert [r[4] for r in pengaduan_rows(opensid)] == ["Jembatan retak"]  # the private: none
+    website = requests.get(f"{opensid.url}/index.php/pengaduan", timeout=60)
+    assert website.status_code == 200
+    assert "Jembatan bambu di Dusun Montong retak" in website.text
+    assert "Tetangga" not in website.text and "musik keras" not in website.text
+    assert [r["judul"] for r in list_pengaduan(opensid.admin())] == ["Jembatan retak"]
+    # the private one is the resident's and the console's: the chat's Status lists it
+    assert f"A-{private}" in system.ask(user, "Status")["text"]
