@@ -16,7 +16,8 @@ watcher (services/letter_service/complaint_watch.py), which records it here. Eit
 watcher tells the resident each reply whose `told_at` is NULL, once.
 
 What goes into `pengaduan` is made safe for OpenSID's pages: its public theme prints `isi` and
-`judul` unescaped, so `<` and `>` become their fullwidth forms; its tables are often utf8mb3,
+`judul` unescaped, so `<` and `>` become `‹` and `›` (in every Latin font, unlike the
+fullwidth forms, which OpenSID's admin font shows as boxes); its tables are often utf8mb3,
 which refuses characters beyond the BMP (emoji), so those are dropped there. The resident's
 exact text stays in `bot_complaints`.
 """
@@ -39,7 +40,7 @@ TITLE_FROM_TEXT = 60  # a guided complaint's title: its first words, up to this 
 IP_ADDRESS = "telegram"  # pengaduan.ip_address (v2410): where the complaint came from
 PER_DAY = 5  # complaints a resident may send in 24 hours
 HISTORY_LENGTH = 10
-_UNSAFE = str.maketrans({"<": "\uff1c", ">": "\uff1e"})
+_UNSAFE = str.maketrans({"<": "\u2039", ">": "\u203a"})  # ‹ ›
 
 _answer = aliased(Pengaduan)
 # A `pengaduan` complaint no bot complaint points to: sent through OpenSID's own web form.
