@@ -12,25 +12,15 @@ buttons send back.
 
 from __future__ import annotations
 
-from enum import IntEnum
+from libs.vocabulary.states import OpenSIDState
 
 
-class ComplaintState(IntEnum):
+class ComplaintState(OpenSIDState):
     """pengaduan.status: its number, OpenSID's name and the metric's label."""
 
     WAITING = 1, "Menunggu Diproses", "waiting"
     IN_PROGRESS = 2, "Sedang Diproses", "in_progress"
     DONE = 3, "Selesai Diproses", "done"
-
-    opensid_name: str
-    metric_label: str
-
-    def __new__(cls, number: int, opensid_name: str, metric_label: str) -> ComplaintState:
-        member = int.__new__(cls, number)
-        member._value_ = number
-        member.opensid_name = opensid_name
-        member.metric_label = metric_label
-        return member
 
 
 COMPLAINT_STATE_NAMES = {state: state.opensid_name for state in ComplaintState}

@@ -11,7 +11,22 @@ from __future__ import annotations
 from enum import IntEnum
 
 
-class RequestState(IntEnum):
+class OpenSIDState(IntEnum):
+    """A state OpenSID stores as a number, with OpenSID's name for it and the metric's label;
+    the base of RequestState and ComplaintState (libs/vocabulary/complaints.py)."""
+
+    opensid_name: str
+    metric_label: str
+
+    def __new__(cls, number: int, opensid_name: str, metric_label: str) -> OpenSIDState:
+        member = int.__new__(cls, number)
+        member._value_ = number
+        member.opensid_name = opensid_name
+        member.metric_label = metric_label
+        return member
+
+
+class RequestState(OpenSIDState):
     """permohonan_surat.status: its number, OpenSID's name and the metric's label."""
 
     INCOMPLETE = 0, "Belum Lengkap", "incomplete"
@@ -20,16 +35,6 @@ class RequestState(IntEnum):
     READY = 3, "Siap Diambil", "ready"
     COLLECTED = 4, "Sudah Diambil", "collected"
     CANCELLED = 5, "Dibatalkan", "cancelled"  # a rejection, a cancellation or a withdrawal
-
-    opensid_name: str
-    metric_label: str
-
-    def __new__(cls, number: int, opensid_name: str, metric_label: str) -> RequestState:
-        member = int.__new__(cls, number)
-        member._value_ = number
-        member.opensid_name = opensid_name
-        member.metric_label = metric_label
-        return member
 
 
 # The states as OpenSID names them: the console and the residents' messages both say these.
