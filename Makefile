@@ -25,8 +25,14 @@ $(STAMP): pyproject.toml
 run: install ## the whole system on the embedded defaults (SQLite, a private RabbitMQ, the simulator)
 	$(PY) -m tools.run
 
-test: install ## the whole test suite (starts its own RabbitMQ, MariaDB and PostgreSQL)
-	$(PY) -m pytest
+# The servers' tests mostly wait on processes, so two pytest workers (each with its own servers)
+# take about two thirds of one; the tests against the clock then run alone, undisturbed.
+TEST_WORKERS ?= 2
+
+test: install ## the whole test suite (starts its own servers), and how long it took
+	@start=$$(date +%s); $(PY) -m pytest -n $(TEST_WORKERS) -m "not timing" \
+	  && $(PY) -m pytest -m timing; status=$$?; \
+	  echo "test: $$(( $$(date +%s) - start )) s"; exit $$status
 
 NO_SERVER := not broker and not mariadb and not postgres and not opensid and not browser and not slow
 

@@ -24,7 +24,8 @@ from tests.support.rabbit import own_node
 from tests.support.system import System
 from tools.rabbitmq_node import RabbitNode
 
-pytestmark = pytest.mark.broker  # a node of its own (own_node), not the `broker` fixture
+# broker: a node of its own (own_node), not the `broker` fixture; timing: run alone
+pytestmark = [pytest.mark.broker, pytest.mark.timing]
 
 CHATS = [840_001 + i for i in range(30)]
 TEXTS = ["/start", "Biodata", "Surat", "Menu", "KIS", "SKU"]  # data and letter commands

@@ -26,6 +26,8 @@ from tests.support.faults import (
 from tests.support.system import System
 from tests.support.tcp_proxy import TcpProxy
 
+pytestmark = pytest.mark.timing  # against the clock: run alone (Makefile, `make test`)
+
 OUTAGE = 20.0
 AT_CUT = [850_201 + i for i in range(10)]  # register just before: the cut finds them in hand
 REGISTERING = [850_001 + i for i in range(8)]  # register during the outage

@@ -25,6 +25,8 @@ from tests.support.faults import (
 )
 from tests.support.system import SERVICES, System
 
+pytestmark = pytest.mark.timing  # against the clock: run alone (Makefile, `make test`)
+
 CHAT = 820_001
 COPIES = 3
 

@@ -32,6 +32,8 @@ from tests.support.faults import (
 )
 from tests.support.system import System
 
+pytestmark = pytest.mark.timing  # against the clock: run alone (Makefile, `make test`)
+
 RESIDENTS = 250  # each registers, then makes one more request: 500 in all
 FIRST_CHAT = 810_001
 # Registrations in bursts of 25 a second; a worker is killed while its queue holds a backlog,

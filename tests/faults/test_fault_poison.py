@@ -29,6 +29,8 @@ from tests.support.faults import (
 from tests.support.poison_worker import BUG, BUG_CHAT, KILL_CHAT
 from tests.support.system import System
 
+pytestmark = pytest.mark.timing  # against the clock: run alone (Makefile, `make test`)
+
 HEALTHY = [831_001 + i for i in range(5)]
 DEAD = topology.dead_queue(topology.DATA_QUEUE)
 

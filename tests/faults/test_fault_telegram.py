@@ -11,6 +11,8 @@ import requests
 from tests.support.faults import BotMessages
 from tests.support.system import System
 
+pytestmark = pytest.mark.timing  # against the clock: run alone (Makefile, `make test`)
+
 OUTAGE = 30.0
 EPSILON = 0.05  # seconds of scheduling jitter between the notifier's clock and the sim's
 # An unregistered resident's three commands, and a phrase of each reply, in order.

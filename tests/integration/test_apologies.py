@@ -20,6 +20,8 @@ from tests.support.poison_worker import BUG, BUG_CHAT
 from tests.support.system import System
 from tools import dead_letters
 
+pytestmark = pytest.mark.timing  # against the clock: run alone (Makefile, `make test`)
+
 DATA = topology.DATA_QUEUE
 DEAD, NOTICES = topology.dead_queue(DATA), topology.notice_queue(DATA)
 

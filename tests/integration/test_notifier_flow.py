@@ -32,6 +32,8 @@ from tools.telegram_sim.app import create_app
 from tools.telegram_sim.limits import Limits
 from tools.telegram_sim.testing import TEST_TOKEN, serve
 
+pytestmark = pytest.mark.timing  # against the clock: run alone (Makefile, `make test`)
+
 ROOT = Path(__file__).resolve().parents[2]
 EPSILON = 0.05  # seconds of network and scheduling jitter between our clock and the sim's
 _ids = itertools.count(1)

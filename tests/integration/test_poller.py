@@ -118,6 +118,7 @@ def test_getupdates_is_refused_while_a_webhook_is_set_until_the_poller_removes_i
     assert queued_update_ids(amqp_url, expect=1) == [update_id]  # kept across the switch
 
 
+@pytest.mark.timing
 def test_the_poll_command_stops_at_once_on_sigterm_mid_long_poll(sim_url, amqp_url, publisher):
     assert publisher.is_reachable()  # declares the queues before the poller's first publish
     env = dict(os.environ, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=sim_url,
