@@ -15,7 +15,7 @@ from libs.siades.coltypes import utcnow
 from libs.siades.db import make_engine, make_session_factory
 from libs.siades.demo import DEMO_RESIDENTS
 from services.letter_service import staff_link
-from tests.support.screens import close_panel, shoot
+from tests.support.screens import PHONE, close_panel, shoot
 from tests.support.system import System
 
 NIK, NO_KK, NAME = DEMO_RESIDENTS["head"]
@@ -173,6 +173,9 @@ def test_a_resident_writes_a_complaint_and_the_linked_operator_is_alerted(
     filed = tap(summary, "Kirim aduan", "A-1")
     expect(filed).to_contain_text("publik")
     shoot(page, "system-complaint-filed")
+    # The menu keyboard came back with it and the window is a phone's: the answer stays in view
+    page.set_viewport_size(PHONE)
+    expect(filed).to_be_in_viewport()
 
     office = browser_context.new_page()
     office.goto(f"{system.sim}?user={operator_chat}")

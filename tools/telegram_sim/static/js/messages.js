@@ -50,6 +50,22 @@ export class MessageList {
     this.handlers = handlers;
     this.items = new Map(); // message_id -> <li>
     this.lastDay = null;
+    // A reply keyboard shown, the composer growing or a narrower window changes the list's
+    // size: a view that was at the bottom stays there, so the newest message is not hidden.
+    // A scroll the resize itself causes (before the observer runs) does not count.
+    this.atBottom = true;
+    this.observedSize = "";
+    scroller.addEventListener("scroll", () => {
+      if (this.boxSize() === this.observedSize) this.atBottom = this.nearBottom();
+    });
+    new ResizeObserver(() => {
+      this.observedSize = this.boxSize();
+      if (this.atBottom) this.scrollToBottom();
+    }).observe(scroller);
+  }
+
+  boxSize() {
+    return `${this.scroller.clientWidth}x${this.scroller.clientHeight}`;
   }
 
   get size() {
